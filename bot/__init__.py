@@ -1,0 +1,1 @@
+"""Loa: the Django project and the domain (queue, publishing, content, web, CLI)."""

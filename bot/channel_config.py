@@ -1,0 +1,75 @@
+"""Channels as configured by administrators: validated settings, encrypted secrets, live adapters."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from django.conf import settings as django_settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from bot import audit
+from bot.crypto import decrypt_json, encrypt_json
+from bot.errors import Invalid
+from bot.models import Channel, Unit
+from channels import registry
+from channels.base import Adapter, ChannelConfig
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def split_settings(kind_cls: type[Adapter], pairs: dict[str, str]) -> tuple[dict, dict]:
+    """Check keys against the kind's schema and split them into plain settings and secrets."""
+    known = {s.key for s in kind_cls.settings_schema}
+    unknown = sorted(set(pairs) - known)
+    if unknown:
+        raise Invalid(
+            _("Channel kind %(kind)s has no setting %(key)s; its settings are: %(known)s.")
+            % {"kind": kind_cls.kind, "key": unknown[0], "known": ", ".join(sorted(known)) or "-"}
+        )
+    missing = [s.key for s in kind_cls.settings_schema if s.required and not pairs.get(s.key, "").strip()]
+    if missing:
+        raise Invalid(
+            _("Channel kind %(kind)s needs the setting %(key)s (--set %(key)s=...).")
+            % {"kind": kind_cls.kind, "key": missing[0]}
+        )
+    plain = {k: v for k, v in pairs.items() if not kind_cls.setting(k).secret}
+    secret = {k: v for k, v in pairs.items() if kind_cls.setting(k).secret}
+    if "path" in plain:
+        # Relative folders are anchored in the data dir, so workers started elsewhere agree.
+        plain["path"] = str((django_settings.LOA.data_dir / Path(plain["path"]).expanduser()).resolve())
+    return plain, secret
+
+
+def channel_add(*, unit: Unit, kind: str, name: str, pairs: dict[str, str], actor=None) -> Channel:
+    try:
+        kind_cls = registry.adapter_class(kind)
+    except registry.UnknownKind:
+        raise Invalid(
+            _("Unknown channel kind %(kind)s; known kinds: %(kinds)s.") % {"kind": kind, "kinds": ", ".join(registry.kinds())}
+        ) from None
+    if not NAME_RE.match(name):
+        raise Invalid(
+            _("Channel name %(name)s is not valid: use lower-case letters, digits and hyphens (it appears in URLs).")
+            % {"name": name}
+        )
+    if Channel.objects.filter(name=name).exists():
+        raise Invalid(_("A channel named %(name)s already exists.") % {"name": name})
+    plain, secret = split_settings(kind_cls, pairs)
+    with transaction.atomic():
+        channel = Channel.objects.create(
+            unit=unit, kind=kind, name=name, settings=plain, secrets_encrypted=encrypt_json(secret)
+        )
+        audit.record("channel.add", channel, actor=actor, unit=unit, kind=kind, settings=sorted(pairs))
+    return channel
+
+
+def secret_keys(channel: Channel) -> list[str]:
+    return sorted(decrypt_json(channel.secrets_encrypted))
+
+
+def adapter_for(channel: Channel) -> Adapter:
+    cls = registry.adapter_class(channel.kind)
+    config = ChannelConfig(name=channel.name, settings=dict(channel.settings), secrets=decrypt_json(channel.secrets_encrypted))
+    return cls(config)

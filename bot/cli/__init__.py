@@ -1,0 +1,1 @@
+"""The `loa` command line: a contract for operators and scripts (see README)."""

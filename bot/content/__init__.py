@@ -1,0 +1,1 @@
+"""Content: rendering posts into each channel's message (templates, limits)."""

@@ -1,0 +1,200 @@
+"""Loa's tables: units, user profiles, channels, posts, deliveries and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from bot.publishing import states as ds
+from bot.publishing.status import derive_post_status
+
+MAX_UNIT_DEPTH = 3  # province -> district (abolished in most provinces since 2025) -> ward/commune
+
+
+class Unit(models.Model):
+    name = models.CharField(_("unit name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=64, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent unit"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="children",
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.name
+
+    def lineage(self) -> list["Unit"]:
+        """This unit and its ancestors, nearest first."""
+        chain, unit = [], self
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return chain
+
+    def is_within(self, other: "Unit") -> bool:
+        """True when this unit is `other` or lies below it."""
+        return any(u.pk == other.pk for u in self.lineage())
+
+
+class Role(models.TextChoices):
+    EDITOR = "editor", _("editor")
+    APPROVER = "approver", _("approver")
+    STAFF = "staff", _("feedback staff")
+    ADMIN = "admin", _("administrator")
+
+
+class Profile(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="loa_profile")
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("user profile")
+        verbose_name_plural = _("user profiles")
+
+    def __str__(self):
+        return f"{self.user.username} ({self.get_role_display()}, {self.unit.slug})"
+
+
+class Channel(models.Model):
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="channels")
+    kind = models.CharField(_("channel kind"), max_length=32)
+    name = models.SlugField(_("channel name"), max_length=64, unique=True)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    secrets_encrypted = models.TextField(_("secrets (encrypted)"), blank=True, default="")
+    enabled = models.BooleanField(_("enabled"), default=True)
+    needs_reauth = models.BooleanField(_("needs re-authorisation"), default=False)
+    reauth_reason = models.TextField(_("re-authorisation reason"), blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.kind})"
+
+
+class Workflow(models.TextChoices):
+    DRAFT = "draft", _("draft")
+    SUBMITTED = "submitted", _("awaiting approval")
+    RETURNED = "returned", _("returned")
+    APPROVED = "approved", _("approved")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+class PostKind(models.TextChoices):
+    SLOGAN = "slogan", _("slogan")
+    BULLETIN = "bulletin", _("reform bulletin")
+    GUIDE = "guide", _("online service guide")
+
+
+class Post(models.Model):
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts")
+    kind = models.CharField(_("post kind"), max_length=16, choices=PostKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("body"))
+    fields = models.JSONField(_("structured fields"), default=dict, blank=True)
+    channels = models.ManyToManyField(Channel, verbose_name=_("channels"), related_name="posts")
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
+    workflow = models.CharField(_("approval stage"), max_length=16, choices=Workflow.choices, default=Workflow.DRAFT)
+    return_reason = models.TextField(_("return reason"), blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="authored_posts"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="approved_posts",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def status(self) -> str:
+        return derive_post_status(self.workflow, [d.state for d in self.deliveries.all()])
+
+
+DELIVERY_STATE_LABELS = {
+    ds.SCHEDULED: _("scheduled"),
+    ds.QUEUED: _("queued"),
+    ds.SENDING: _("sending"),
+    ds.SENT: _("sent"),
+    ds.FAILED: _("failed"),
+    ds.UNCONFIRMED: _("unconfirmed"),
+    ds.CANCELLED: _("cancelled"),
+}
+
+
+def new_marker() -> str:
+    return "loa-" + uuid.uuid4().hex[:16]
+
+
+class Delivery(models.Model):
+    """One post on one channel. Its `state` changes only through bot.publishing.transitions.move."""
+
+    post = models.ForeignKey(Post, verbose_name=_("post"), on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="deliveries")
+    state = models.CharField(
+        _("state"), max_length=16, choices=list(DELIVERY_STATE_LABELS.items()), default=ds.SCHEDULED
+    )
+    due_at = models.DateTimeField(_("due at"))
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    marker = models.CharField(_("marker"), max_length=40, unique=True, default=new_marker)
+    remote_id = models.CharField(_("remote id"), max_length=200, blank=True, default="")
+    permalink = models.URLField(_("permalink"), max_length=500, blank=True, default="")
+    snapshot = models.JSONField(_("snapshot of what was sent"), null=True, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [models.UniqueConstraint(fields=["post", "channel"], name="one_delivery_per_post_channel")]
+        indexes = [models.Index(fields=["state", "due_at"], name="delivery_state_due")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.post_id}→{self.channel_id} {self.state}"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when. Written by bot.audit; never edited."""
+
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    actor_name = models.CharField(_("actor name"), max_length=150)
+    action = models.CharField(_("action"), max_length=64)
+    target = models.CharField(_("target"), max_length=64, db_index=True)
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), null=True, blank=True, on_delete=models.SET_NULL)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.target}"

@@ -1,0 +1,79 @@
+"""Units and users: the organisation Loa works for."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from bot import audit
+from bot.content.render import nfc
+from bot.errors import Invalid, NotFound
+from bot.models import MAX_UNIT_DEPTH, Profile, Role, Unit
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+USERNAME_RE = re.compile(r"^[A-Za-z0-9._@+-]{1,150}$")
+
+
+def get_unit(slug: str) -> Unit:
+    try:
+        return Unit.objects.select_related("parent").get(slug=slug)
+    except Unit.DoesNotExist:
+        raise NotFound(_("Unknown unit %(slug)s.") % {"slug": slug}) from None
+
+
+def get_user(username: str):
+    try:
+        return get_user_model().objects.select_related("loa_profile__unit").get(username=username)
+    except get_user_model().DoesNotExist:
+        raise NotFound(_("Unknown user %(name)s.") % {"name": username}) from None
+
+
+def unit_add(*, slug: str, name: str, parent_slug: str | None = None, actor=None) -> Unit:
+    name = nfc(name).strip()
+    if not SLUG_RE.match(slug):
+        raise Invalid(_("Unit code %(slug)s is not valid: use lower-case letters, digits and hyphens.") % {"slug": slug})
+    if not name:
+        raise Invalid(_("The unit needs a name."))
+    parent = get_unit(parent_slug) if parent_slug else None
+    if parent is not None and len(parent.lineage()) >= MAX_UNIT_DEPTH:
+        raise Invalid(
+            _("Unit %(parent)s is already at the lowest level (province, district, ward); it cannot have sub-units.")
+            % {"parent": parent.slug}
+        )
+    if Unit.objects.filter(slug=slug).exists():
+        raise Invalid(_("A unit with code %(slug)s already exists.") % {"slug": slug})
+    with transaction.atomic():
+        unit = Unit.objects.create(slug=slug, name=name, parent=parent)
+        audit.record("unit.add", unit, actor=actor, unit=unit, name=name, parent=parent_slug or "")
+    return unit
+
+
+def user_add(*, username: str, role: str, unit_slug: str, password: str | None = None, actor=None):
+    """Create a user with a role in a unit. Returns (user, generated password or None)."""
+    if not USERNAME_RE.match(username):
+        raise Invalid(_("User name %(name)s is not valid: use letters, digits and . _ @ + -.") % {"name": username})
+    if role not in Role.values:
+        raise Invalid(_("Unknown role %(role)s; roles: %(roles)s.") % {"role": role, "roles": ", ".join(Role.values)})
+    unit = get_unit(unit_slug)
+    User = get_user_model()
+    if User.objects.filter(username=username).exists():
+        raise Invalid(_("A user named %(name)s already exists.") % {"name": username})
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    try:
+        validate_password(password, User(username=username))
+    except ValidationError as exc:
+        raise Invalid(_("The password is too weak: %(why)s") % {"why": " ".join(exc.messages)}) from None
+    with transaction.atomic():
+        is_admin = role == Role.ADMIN
+        user = User.objects.create_user(username=username, password=password, is_staff=is_admin, is_superuser=is_admin)
+        Profile.objects.create(user=user, unit=unit, role=role)
+        audit.record("user.add", user, actor=actor, unit=unit, role=role)
+    return user, generated

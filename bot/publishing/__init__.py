@@ -1,0 +1,1 @@
+"""The content queue: delivery states, claiming, publishing, reaping and reconciliation."""

@@ -1,0 +1,96 @@
+"""Publishing one delivery: intent committed before the platform call, outcome committed right after.
+
+The platform is called outside any transaction and at most once per attempt. What the adapter
+raises decides the outcome (channels.errors); anything unexpected counts as an unknown outcome,
+because it may have happened after the request left.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bot.channel_config import adapter_for
+from bot.content.render import render_message
+from bot.crypto import SecretsUnreadable
+from bot.models import Channel, Delivery
+from bot.publishing import states
+from bot.publishing.retry import backoff
+from bot.publishing.transitions import move
+from channels import registry
+from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, OutcomeUnknown, RateLimited
+
+log = logging.getLogger("loa.publishing")
+
+SKIPPED = "skipped"
+
+
+def publish_delivery(delivery_id: int) -> str:
+    """Publish a queued delivery once. Returns the state it ended in, or 'skipped'."""
+    delivery = (
+        Delivery.objects.select_related("post__unit", "channel").filter(pk=delivery_id, state=states.QUEUED).first()
+    )
+    if delivery is None:
+        return SKIPPED  # already taken by another worker, cancelled, or re-dispatched twice
+    try:
+        adapter = adapter_for(delivery.channel)
+        message = render_message(delivery.post, delivery.channel, type(adapter), delivery.marker)
+    except (BadContent, SecretsUnreadable, registry.UnknownKind) as exc:
+        moved = move(delivery.pk, states.FAILED, sources={states.QUEUED}, last_error=_error_text(exc))
+        return states.FAILED if moved else SKIPPED
+    attempt = delivery.attempts + 1
+    started = move(
+        delivery.pk, states.SENDING, sources={states.QUEUED},
+        attempts=attempt, sending_at=timezone.now(), snapshot=message.snapshot(), last_error="",
+    )
+    if not started:
+        return SKIPPED
+    try:
+        published = adapter.publish(message)
+    except Exception as exc:  # noqa: BLE001 - every failure is classified, none is re-raised
+        return _record_failure(delivery, attempt, exc)
+    move(
+        delivery.pk, states.SENT, sources={states.SENDING, states.UNCONFIRMED}, guard={"attempts": attempt},
+        remote_id=published.remote_id, permalink=published.permalink, sent_at=timezone.now(), last_error="",
+    )
+    log.info("delivery %s sent to %s as %s", delivery.pk, delivery.channel.name, published.remote_id)
+    return states.SENT
+
+
+def _error_text(exc: Exception) -> str:
+    return exc.message if isinstance(exc, ChannelError) else str(exc)
+
+
+def _record_failure(delivery: Delivery, attempt: int, exc: Exception) -> str:
+    now = timezone.now()
+    to, fields = _verdict(exc, attempt, now)
+    if isinstance(exc, AuthExpired):
+        Channel.objects.filter(pk=delivery.channel_id).update(needs_reauth=True, reauth_reason=exc.message)
+    if not isinstance(exc, ChannelError):
+        log.error("delivery %s: unexpected %s from the %s adapter", delivery.pk, type(exc).__name__, delivery.channel.kind)
+    move(delivery.pk, to, sources={states.SENDING}, guard={"attempts": attempt}, **fields)
+    return to
+
+
+def _verdict(exc: Exception, attempt: int, now: datetime) -> tuple[str, dict]:
+    """Map an adapter failure to (next state, fields). The default is the safe one: unconfirmed."""
+    cfg = settings.LOA
+    if isinstance(exc, RateLimited):
+        return states.SCHEDULED, {"due_at": now + timedelta(seconds=exc.retry_after), "last_error": exc.message}
+    if isinstance(exc, NotCreated):
+        if attempt >= cfg.max_attempts:
+            text = _("Gave up after %(n)d attempts: %(error)s") % {"n": attempt, "error": exc.message}
+            return states.FAILED, {"last_error": text}
+        return states.SCHEDULED, {"due_at": now + backoff(attempt, cfg.retry_base_seconds), "last_error": exc.message}
+    if isinstance(exc, (AuthExpired, BadContent)):
+        return states.FAILED, {"last_error": exc.message}
+    if isinstance(exc, OutcomeUnknown):
+        return states.UNCONFIRMED, {"last_error": exc.message}
+    return states.UNCONFIRMED, {
+        "last_error": _("An unexpected error happened while publishing; check the platform before publishing again.")
+    }
+

@@ -1,0 +1,35 @@
+"""Celery tasks: thin wrappers that take ids and call the domain. The schedule is in celeryconfig."""
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
+
+from bot.publishing.claim import Claimed
+from bot.publishing.publisher import publish_delivery
+from bot.publishing.reaper import reap, reconcile
+from bot.publishing.tick import run_tick
+from bot.queues import publish_queue
+
+
+@shared_task(name="loa.publish", ignore_result=True)
+def publish(delivery_id: int) -> str:
+    return publish_delivery(delivery_id)
+
+
+def send_publish(item: Claimed) -> None:
+    publish.apply_async((item.delivery_id,), queue=publish_queue(item.kind))
+
+
+@shared_task(name="loa.tick", ignore_result=True)
+def tick() -> int:
+    return run_tick(send_publish, batch=settings.LOA.claim_batch)
+
+
+@shared_task(name="loa.reap", ignore_result=True)
+def reap_stuck() -> int:
+    return len(reap(timezone.now(), settings.LOA.sending_timeout))
+
+
+@shared_task(name="loa.reconcile", ignore_result=True)
+def reconcile_unconfirmed() -> int:
+    return len(reconcile())

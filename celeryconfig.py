@@ -1,0 +1,39 @@
+"""Celery settings: broker, queues, reliability and the beat schedule, all from LOA_* settings.
+
+The database is the source of truth for what to publish: tasks are acknowledged on receipt and
+never retried by Celery, and nothing is scheduled with eta/countdown. A lost message is found
+again by the next tick; a killed worker's delivery is found by the reaper.
+"""
+
+from django.conf import settings
+from kombu import Queue
+
+from bot.queues import CONTROL_QUEUE, all_queues
+
+LOA = settings.LOA
+
+broker_url = LOA.broker_url
+broker_connection_retry_on_startup = True
+broker_transport_options = {
+    # The embedded sqlite transport polls; 0.2 s keeps schedule lag well under a second.
+    "polling_interval": 0.2,
+    "visibility_timeout": 3600,
+}
+task_ignore_result = True
+result_backend = None
+task_acks_late = False
+task_default_queue = CONTROL_QUEUE
+task_queues = [Queue(name) for name in all_queues()]
+task_routes = {"loa.tick": {"queue": CONTROL_QUEUE}, "loa.reap": {"queue": CONTROL_QUEUE}}
+worker_prefetch_multiplier = 4
+worker_hijack_root_logger = False
+worker_send_task_events = False
+timezone = "Asia/Ho_Chi_Minh"
+enable_utc = True
+
+beat_schedule_filename = str(LOA.data_dir / "celerybeat-schedule")
+beat_schedule = {
+    "tick": {"task": "loa.tick", "schedule": LOA.tick_seconds, "options": {"expires": max(5.0, LOA.tick_seconds * 5)}},
+    "reap": {"task": "loa.reap", "schedule": 15.0, "options": {"expires": 60}},
+    "reconcile": {"task": "loa.reconcile", "schedule": 60.0, "options": {"expires": 300}},
+}
