@@ -7,6 +7,7 @@ again by the next tick; a killed worker's delivery is found by the reaper.
 
 from django.conf import settings
 from kombu import Queue
+from kombu.transport import sqlalchemy as sqla_transport
 
 from bot.queues import CONTROL_QUEUE, all_queues
 
@@ -14,11 +15,13 @@ LOA = settings.LOA
 
 broker_url = LOA.broker_url
 broker_connection_retry_on_startup = True
-broker_transport_options = {
-    # The embedded sqlite transport polls; 0.2 s keeps schedule lag well under a second.
-    "polling_interval": 0.2,
-    "visibility_timeout": 3600,
-}
+if broker_url.startswith("sqla+"):
+    # kombu hands sqla's transport options to SQLAlchemy's create_engine, so the polling interval
+    # (1 s by default, too slow for a one-second schedule lag) is set on the transport class.
+    sqla_transport.Transport.polling_interval = 0.2
+    broker_transport_options = {"connect_args": {"timeout": 30}}
+else:
+    broker_transport_options = {"visibility_timeout": 3600}
 task_ignore_result = True
 result_backend = None
 task_acks_late = False

@@ -73,3 +73,10 @@ def outbox_channel(units, tmp_path):
 def fast_password_hashing(settings):
     # PBKDF2's million rounds cost ~0.6 s per persona; tests exercise roles, not hashing.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_configure(config):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise pytest.UsageError(f"the tests need PostgreSQL; LOA_DATABASE_URL points to {connection.vendor}")
