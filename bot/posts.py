@@ -19,6 +19,8 @@ from bot.content.render import check_limits, nfc, render_text
 from bot.crypto import SecretsUnreadable
 from bot.errors import Forbidden, Invalid, NotFound
 from bot.models import Channel, Delivery, Post, PostKind, Unit, Workflow
+from bot.publishing import states
+from bot.publishing.transitions import move
 from channels.errors import BadContent
 
 TITLE_MAX = 300
@@ -139,3 +141,15 @@ def post_return(post: Post, *, by, reason: str) -> Post:
         audit.record("post.return", post, actor=by, unit=post.unit, reason=reason)
     post.refresh_from_db()
     return post
+
+
+def post_cancel(post: Post, *, by, reason: str = "") -> list[int]:
+    """Withdraw a post: deliveries not yet being sent are cancelled; those already out stay as they are."""
+    require(by, post.unit, AUTHOR_ROLES | APPROVER_ROLES, _("cancel posts"))
+    with transaction.atomic():
+        if not _advance(post, {Workflow.DRAFT, Workflow.SUBMITTED, Workflow.RETURNED, Workflow.APPROVED}, Workflow.CANCELLED):
+            raise Invalid(_("Post %(id)s is already cancelled.") % {"id": post.pk})
+        ids = list(post.deliveries.values_list("pk", flat=True))
+        cancelled = move(ids, states.CANCELLED, actor=by, reason=reason)
+        audit.record("post.cancel", post, actor=by, unit=post.unit, reason=reason, cancelled=len(cancelled))
+    return cancelled

@@ -1,12 +1,18 @@
 """URL map. The purpose-built back-office comes later; for now the admin, behind its login."""
 
 from django.contrib import admin
+from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.urls import path
 from django.views.generic import RedirectView
 
 
 def healthz(request):
+    """Liveness for a load balancer: the database answers. (Broker and channel checks come later.)"""
+    try:
+        connection.ensure_connection()
+    except DatabaseError:
+        return HttpResponse("database unavailable", status=503, content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
 
 

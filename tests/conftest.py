@@ -27,6 +27,12 @@ def pytest_sessionstart(session):
         pytest.exit("required services missing: " + "; ".join(problems), returncode=3)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def redis_cleaned_after_the_run():
+    yield
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
 @pytest.fixture
 def redis_db():
     client = redis.Redis.from_url(REDIS_URL)

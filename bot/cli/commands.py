@@ -7,10 +7,10 @@ import sys
 
 from django.db import DatabaseError
 
-from bot.cli import org_cmds, post_cmds, queue_cmds, run_cmd
+from bot.cli import delivery_cmds, org_cmds, post_cmds, queue_cmds, run_cmd
 from bot.errors import Invalid
 
-MODULES = (org_cmds, post_cmds, queue_cmds, run_cmd)
+MODULES = (org_cmds, post_cmds, delivery_cmds, queue_cmds, run_cmd)
 
 
 class Parser(argparse.ArgumentParser):

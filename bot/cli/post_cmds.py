@@ -14,7 +14,7 @@ from bot.cli.timeparse import parse_local_time
 from bot.errors import Invalid
 from bot.models import PostKind
 from bot.org import get_unit, get_user
-from bot.posts import get_post, post_approve, post_create, post_return, post_submit
+from bot.posts import get_post, post_approve, post_cancel, post_create, post_return, post_submit
 from bot.presenters import post_dict, posts_queryset
 from bot.publishing import status as post_status
 
@@ -46,6 +46,12 @@ def register(sub) -> None:
     p.add_argument("--by", required=True, metavar="USERNAME")
     p.add_argument("--reason", required=True)
     p.set_defaults(handler=cmd_return)
+
+    p = post.add_parser("cancel", help="withdraw a post; deliveries not yet sent are cancelled")
+    p.add_argument("id")
+    p.add_argument("--by", required=True, metavar="USERNAME")
+    p.add_argument("--reason", default="")
+    p.set_defaults(handler=cmd_cancel)
 
     p = post.add_parser("show", help="one post and its deliveries")
     p.add_argument("id")
@@ -109,6 +115,12 @@ def cmd_approve(args) -> int:
 def cmd_return(args) -> int:
     post = post_return(get_post(args.id), by=get_user(args.by), reason=args.reason)
     _say(_("Post %(id)s returned to %(author)s.") % {"id": post.pk, "author": post.author.get_username()})
+    return 0
+
+
+def cmd_cancel(args) -> int:
+    cancelled = post_cancel(get_post(args.id), by=get_user(args.by), reason=args.reason)
+    _say(_("Post %(id)s cancelled; %(n)d deliveries withdrawn.") % {"id": args.id, "n": len(cancelled)})
     return 0
 
 

@@ -231,3 +231,28 @@ def test_a_duplicate_unit_or_user_is_refused(cli, org):
     assert_refused(cli, ["unit", "add", "hcm", "--name", "Khác"], "hcm")
     assert_refused(cli, ["user", "add", "lan", "--role", "editor", "--unit", "hcm"], "lan", stdin="Mật-khẩu-đủ-dài-9\n")
     assert_refused(cli, ["user", "add", "yeu", "--role", "editor", "--unit", "hcm"], "weak", stdin="123\n")
+
+
+def test_an_officer_resolves_an_unconfirmed_delivery(cli, org):
+    from bot.publishing.transitions import move
+
+    post_id = add_post(cli, "--submit")[1].strip()
+    cli("post", "approve", post_id, "--by", "minh")
+    delivery = Delivery.objects.get()
+    move(delivery.pk, "queued")
+    move(delivery.pk, "sending")
+    move(delivery.pk, "unconfirmed")
+    assert_refused(cli, ["delivery", "confirm", str(delivery.pk), "--by", "ai-do"], "ai-do")
+    assert cli("delivery", "resend", str(delivery.pk), "--by", "lan")[0] == 0
+    assert Delivery.objects.get().state == "scheduled"
+    assert AuditEntry.objects.filter(action="delivery.scheduled", actor__username="lan").exists()
+    assert_refused(cli, ["delivery", "confirm", str(delivery.pk), "--by", "lan"], "cannot be confirmed")
+
+
+def test_cancelling_an_approved_post_withdraws_its_scheduled_deliveries(cli, org):
+    post_id = add_post(cli, "--submit")[1].strip()
+    cli("post", "approve", post_id, "--by", "minh")
+    assert cli("post", "cancel", post_id, "--by", "lan", "--reason", "Trùng lịch")[0] == 0
+    assert Delivery.objects.get().state == "cancelled"
+    assert json.loads(cli("post", "show", post_id, "--json")[1])["status"] == "cancelled"
+    assert "0 deliveries claimed" in cli("tick", "--inline")[1]

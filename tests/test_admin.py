@@ -1,0 +1,68 @@
+"""The Django admin: Vietnamese, behind its login, for administrators only, every model present."""
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from bot.models import AuditEntry, Channel, Delivery, Post, Profile, Unit
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_user(units):
+    user = make_user("quan", "admin", units["province"])
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def test_every_model_is_registered():
+    for model in (Unit, Profile, Channel, Post, Delivery, AuditEntry):
+        assert admin.site.is_registered(model), model.__name__
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get("/admin/bot/post/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+def test_the_login_page_is_in_vietnamese(client):
+    page = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="").content.decode()
+    assert "Tên đăng nhập" in page and 'lang="vi"' in page
+
+
+def test_an_editor_cannot_enter_the_admin(client, people):
+    client.force_login(people["lan"])
+    assert client.get("/admin/").status_code == 302
+
+
+def test_an_administrator_sees_every_list_in_vietnamese(client, admin_user, outbox_channel):
+    client.force_login(admin_user)
+    for model in (Unit, Profile, Channel, Post, Delivery, AuditEntry):
+        url = reverse(f"admin:bot_{model._meta.model_name}_changelist")
+        response = client.get(url)
+        assert response.status_code == 200, url
+    page = client.get(reverse("admin:bot_channel_changelist")).content.decode()
+    assert "Kênh" in page and "bang-dien-tu" in page
+
+
+def test_channel_secrets_never_appear_in_the_admin(client, admin_user, units):
+    from bot.channel_config import channel_add
+    from channels import registry
+    from tests.fakes import ScriptedPlatform
+
+    registry.register(ScriptedPlatform)
+    try:
+        channel = channel_add(unit=units["ward"], kind="scripted", name="fb", pairs={"token": "t0ps3cret"})
+        client.force_login(admin_user)
+        page = client.get(reverse("admin:bot_channel_change", args=[channel.pk])).content.decode()
+    finally:
+        registry.unregister("scripted")
+    assert "t0ps3cret" not in page and channel.secrets_encrypted not in page and "token" in page
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.content == b"ok"
