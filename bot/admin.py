@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bot.channel_config import secret_keys
 from bot.crypto import SecretsUnreadable
-from bot.models import AuditEntry, Channel, Delivery, Post, Profile, Unit
+from bot.models import AuditEntry, Channel, Delivery, Post, Profile, Unit, Workflow
 
 
 @admin.register(Unit)
@@ -56,6 +56,12 @@ class PostAdmin(admin.ModelAdmin):
     search_fields = ("title", "body")
     readonly_fields = ("workflow", "author", "approver", "submitted_at", "approved_at", "created_at", "updated_at")
     inlines = [DeliveryInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # What a leader approved is what goes out: an approved post is not edited behind their back.
+        if obj is not None and obj.workflow in (Workflow.APPROVED, Workflow.CANCELLED):
+            return [f.name for f in Post._meta.fields] + ["channels"]
+        return self.readonly_fields
 
 
 @admin.register(Delivery)

@@ -66,3 +66,18 @@ def test_channel_secrets_never_appear_in_the_admin(client, admin_user, units):
 def test_healthz_checks_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.content == b"ok"
+
+
+def test_an_approved_post_cannot_be_edited_in_the_admin(client, admin_user, people, outbox_channel):
+    from bot.posts import post_approve, post_create, post_submit
+
+    post = post_create(author=people["lan"], unit=outbox_channel.unit, kind="slogan", title="Gốc", body="Nội dung gốc",
+                       channel_names=[outbox_channel.name])
+    post_submit(post, by=people["lan"])
+    post_approve(post, by=people["minh"])
+    client.force_login(admin_user)
+    url = reverse("admin:bot_post_change", args=[post.pk])
+    client.post(url, {"title": "Đã sửa", "body": "Nội dung khác", "kind": "slogan", "unit": post.unit_id,
+                      "deliveries-TOTAL_FORMS": "1", "deliveries-INITIAL_FORMS": "1"})
+    post.refresh_from_db()
+    assert post.title == "Gốc" and post.body == "Nội dung gốc"
