@@ -81,3 +81,14 @@ def test_an_approved_post_cannot_be_edited_in_the_admin(client, admin_user, peop
                       "deliveries-TOTAL_FORMS": "1", "deliveries-INITIAL_FORMS": "1"})
     post.refresh_from_db()
     assert post.title == "Gốc" and post.body == "Nội dung gốc"
+    page = client.get(url).content.decode()
+    assert 'name="title"' not in page and 'name="body"' not in page and "Nội dung gốc" in page
+
+
+def test_a_draft_post_is_editable_in_the_admin(client, admin_user, people, outbox_channel):
+    from bot.posts import post_create
+
+    post = post_create(author=people["lan"], unit=outbox_channel.unit, kind="slogan", title="Gốc", body="Nội dung",
+                       channel_names=[outbox_channel.name])
+    client.force_login(admin_user)
+    assert 'name="title"' in client.get(reverse("admin:bot_post_change", args=[post.pk])).content.decode()
