@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Mapping
+from typing import Any, Callable, ClassVar, Mapping, Protocol
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,12 @@ class Limits:
 
 @dataclass(frozen=True)
 class Image:
+    """A picture to send. `url` is a public address of the same file, for platforms that fetch
+    images themselves (Zalo article covers); empty when Loa has none."""
+
     path: Path
     mime: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,8 @@ class Message:
     kind: str = ""
     link: str = ""
     images: tuple[Image, ...] = ()
+    text_format: str = "plain"  # "plain", or "html" (Telegram's HTML subset, already escaped)
+    summary: str = ""  # a short description where the platform wants one (Zalo article, ≤ 300)
 
     def snapshot(self) -> dict[str, Any]:
         """A JSON-able record of what was sent, kept on the delivery."""
@@ -54,16 +61,28 @@ class Message:
             "kind": self.kind,
             "title": self.title,
             "text": self.text,
+            "text_format": self.text_format,
+            "summary": self.summary,
             "link": self.link,
-            "images": [{"path": str(i.path), "mime": i.mime} for i in self.images],
+            "images": [{"path": str(i.path), "mime": i.mime, "url": i.url} for i in self.images],
         }
+
+    @classmethod
+    def from_snapshot(cls, data: dict[str, Any]) -> "Message":
+        images = tuple(Image(Path(i["path"]), i["mime"], i.get("url", "")) for i in data.get("images", ()))
+        fields = {k: data[k] for k in ("kind", "title", "text", "text_format", "summary", "link") if k in data}
+        return cls(marker=data["marker"], images=images, **fields)
 
 
 @dataclass(frozen=True)
 class Published:
+    """The platform's answer. `pause_seconds` > 0 asks the caller to slow this channel down
+    (e.g. Facebook usage headers near their limit) before the platform starts refusing."""
+
     remote_id: str
     permalink: str = ""
     marker: str = ""
+    pause_seconds: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -73,12 +92,35 @@ class Health:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """A published platform limit: at most `count` calls per `seconds`, per `scope`.
+
+    scope "channel": one chat/page/OA; scope "platform": every channel of the kind together
+    (e.g. one bot token's global limit is approximated per kind)."""
+
+    scope: str
+    count: int
+    seconds: float
+
+
+class CredentialStore(Protocol):
+    """Where rotating credentials live (Zalo's single-use refresh tokens). Implemented by the caller.
+
+    `locked()` serialises across every process: inside it, `secrets` are re-read fresh from
+    storage and `save(updates)` persists new values durably before returning.
+    """
+
+    def locked(self) -> AbstractContextManager[tuple[Mapping[str, str], Callable[[Mapping[str, str]], None]]]: ...
+
+
+@dataclass(frozen=True)
 class ChannelConfig:
     """Settings and decrypted secrets, passed in by the caller; adapters never read storage."""
 
     name: str
     settings: Mapping[str, str] = field(default_factory=dict)
     secrets: Mapping[str, str] = field(default_factory=dict)
+    store: CredentialStore | None = None
 
     def get(self, key: str, default: str = "") -> str:
         if key in self.secrets:
@@ -97,6 +139,14 @@ class Adapter(ABC):
     label: ClassVar[str]
     limits: ClassVar[Limits] = Limits()
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
+    rates: ClassVar[tuple[Rate, ...]] = ()
+    # "module:Class" of this platform's fake in channels/sandbox/, so the sandbox needs no list of its own.
+    sandbox_fake: ClassVar[str] = ""
+
+    @classmethod
+    def sandbox_settings(cls, sandbox_url: str) -> dict[str, str]:
+        """The settings that point this adapter at a sandbox served at `sandbox_url`."""
+        return {}
 
     def __init__(self, config: ChannelConfig):
         self.config = config
@@ -105,9 +155,15 @@ class Adapter(ABC):
     def publish(self, message: Message) -> Published:
         """Create the post on the platform once; return its remote id and permalink."""
 
-    def find(self, marker: str) -> Published | None:
-        """Look the marker up among recent posts; None when absent or when the platform cannot list."""
+    def find(self, message: Message) -> Published | None:
+        """Look for this message among the platform's recent posts (by its marker, or by its exact
+        text where the platform shows no marker); None when absent or when the platform cannot list.
+        Used to reconcile unconfirmed deliveries."""
         return None
+
+    def reply(self, to: str, text: str) -> Published:
+        """Answer a citizen (a comment, a message) on this platform."""
+        raise NotImplementedError(f"{self.kind} cannot reply yet")
 
     def health(self) -> Health:
         """Whether the channel can publish right now (token valid, bot admin, quota left)."""

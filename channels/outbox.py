@@ -83,8 +83,8 @@ class OutboxAdapter(Adapter):
         path = self._json_path(marker).resolve()
         return Published(remote_id=marker, permalink=path.as_uri(), marker=marker)
 
-    def find(self, marker: str) -> Published | None:
-        return self._published(marker) if self._json_path(marker).exists() else None
+    def find(self, message: Message) -> Published | None:
+        return self._published(message.marker) if self._json_path(message.marker).exists() else None
 
     def health(self) -> Health:
         folder = self.folder

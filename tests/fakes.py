@@ -55,7 +55,7 @@ class ScriptedPlatform(Adapter):
         self.created[message.marker] += 1
         return Published(remote_id=f"r-{message.marker}", permalink=f"https://fake.example/{message.marker}")
 
-    def find(self, marker: str) -> Published | None:
-        if self.created[marker]:
-            return Published(remote_id=f"r-{marker}", permalink=f"https://fake.example/{marker}")
+    def find(self, message: Message) -> Published | None:
+        if self.created[message.marker]:
+            return Published(remote_id=f"r-{message.marker}", permalink=f"https://fake.example/{message.marker}")
         return None

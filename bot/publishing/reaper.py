@@ -16,6 +16,7 @@ from bot.channel_config import adapter_for
 from bot.models import Delivery
 from bot.publishing import states
 from bot.publishing.transitions import move
+from channels.base import Message
 
 log = logging.getLogger("loa.publishing")
 
@@ -35,10 +36,14 @@ def reap(now: datetime, sending_timeout: float) -> list[int]:
 def reconcile(limit: int = 100) -> list[int]:
     """Ask each unconfirmed delivery's platform whether the post exists; mark the ones found as sent."""
     found_ids = []
-    pending = Delivery.objects.select_related("channel").filter(state=states.UNCONFIRMED).order_by("pk")[:limit]
+    pending = (
+        Delivery.objects.select_related("channel")
+        .filter(state=states.UNCONFIRMED, snapshot__isnull=False)
+        .order_by("pk")[:limit]
+    )
     for delivery in pending:
         try:
-            found = adapter_for(delivery.channel).find(delivery.marker)
+            found = adapter_for(delivery.channel).find(Message.from_snapshot(delivery.snapshot))
         except Exception as exc:  # noqa: BLE001 - a failed lookup proves nothing; try again later
             log.warning("reconcile of delivery %s failed: %s", delivery.pk, type(exc).__name__)
             continue
@@ -47,7 +52,7 @@ def reconcile(limit: int = 100) -> list[int]:
         moved = move(
             delivery.pk, states.SENT, sources={states.UNCONFIRMED},
             remote_id=found.remote_id, permalink=found.permalink, sent_at=timezone.now(), last_error="",
-            reason="found on the platform by its marker",
+            reason="found on the platform",
         )
         found_ids.extend(moved)
     return found_ids

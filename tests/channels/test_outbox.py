@@ -37,9 +37,10 @@ def test_publishing_the_same_marker_again_does_not_duplicate(tmp_path):
 
 def test_find_knows_exactly_what_was_published(tmp_path):
     box = outbox(tmp_path)
-    assert box.find("loa-1") is None
-    box.publish(Message(marker="loa-1", text="một"))
-    assert box.find("loa-1").remote_id == "loa-1"
+    message = Message(marker="loa-1", text="một")
+    assert box.find(message) is None
+    box.publish(message)
+    assert box.find(message).remote_id == "loa-1"
 
 
 def test_a_folder_that_is_a_file_is_reported_and_not_created(tmp_path):
