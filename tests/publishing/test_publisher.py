@@ -63,7 +63,7 @@ def test_not_created_is_retried_with_backoff_then_given_up(scripted, approve, se
             assert outcome == states.SCHEDULED
             assert delivery.due_at > timezone.now()
     assert delivery.state == states.FAILED
-    assert "Gave up after 5 attempts" in delivery.last_error
+    assert "Đã dừng sau 5 lần thử" in delivery.last_error
     assert ScriptedPlatform.created[delivery.marker] == 0
 
 
@@ -139,7 +139,7 @@ def test_text_over_the_channel_limit_is_refused_at_submit(scripted, people):
     post = post_create(
         author=people["lan"], unit=scripted.unit, kind="slogan", title="Dài", body="x" * 600, channel_names=[scripted.name]
     )
-    with pytest.raises(Invalid, match=r"fake-page.*limit is 500"):
+    with pytest.raises(Invalid, match=r"kênh fake-page.*giới hạn là 500"):
         post_submit(post, by=people["lan"])
 
 
