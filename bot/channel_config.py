@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bot import audit
+from bot.credential_store import ChannelCredentialStore
 from bot.crypto import decrypt_json, encrypt_json
 from bot.errors import Invalid
 from bot.models import Channel, Unit
@@ -71,5 +72,8 @@ def secret_keys(channel: Channel) -> list[str]:
 
 def adapter_for(channel: Channel) -> Adapter:
     cls = registry.adapter_class(channel.kind)
-    config = ChannelConfig(name=channel.name, settings=dict(channel.settings), secrets=decrypt_json(channel.secrets_encrypted))
+    config = ChannelConfig(
+        name=channel.name, settings=dict(channel.settings), secrets=decrypt_json(channel.secrets_encrypted),
+        store=ChannelCredentialStore(channel.pk),
+    )
     return cls(config)

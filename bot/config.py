@@ -30,6 +30,7 @@ class Config:
     data_dir: Path
     database_url: str
     broker_url: str
+    redis_url: str
     secret_key: str
     encryption_keys: tuple[str, ...]
     tick_seconds: float
@@ -100,6 +101,16 @@ def _broker_url(environ, data_dir: Path) -> str:
     return url
 
 
+def _redis_url(environ, broker_url: str) -> str:
+    """Redis for shared rate limits: LOA_REDIS_URL, else the broker when it is Redis, else none (database)."""
+    url = _env(environ, "LOA_REDIS_URL")
+    if url and urlsplit(url).scheme not in {"redis", "rediss"}:
+        raise ConfigError(f"LOA_REDIS_URL must start with redis://, got {urlsplit(url).scheme or 'none'!r}.")
+    if not url and urlsplit(broker_url).scheme in {"redis", "rediss"}:
+        url = broker_url
+    return url
+
+
 def _key_from_file(data_dir: Path, name: str, env_name: str, generate) -> str:
     """Read a generated key from the data dir, creating it (mode 0600) with a warning on first run."""
     path = data_dir / name
@@ -141,10 +152,12 @@ def _secret_key(environ, data_dir: Path) -> str:
 def load(environ=None) -> Config:
     environ = os.environ if environ is None else environ
     data_dir = _data_dir(environ)
+    broker_url = _broker_url(environ, data_dir)
     return Config(
         data_dir=data_dir,
         database_url=_database_url(environ, data_dir),
-        broker_url=_broker_url(environ, data_dir),
+        broker_url=broker_url,
+        redis_url=_redis_url(environ, broker_url),
         secret_key=_secret_key(environ, data_dir),
         encryption_keys=_encryption_keys(environ, data_dir),
         tick_seconds=_number(environ, "LOA_TICK_SECONDS", 1.0, 0.05),

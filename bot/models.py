@@ -165,6 +165,9 @@ class Delivery(models.Model):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     sending_at = models.DateTimeField(_("sending since"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # A rate-limit slot reserved for this delivery: when it comes due at that time it goes
+    # without asking the limiter again (see bot.publishing.ratelimit).
+    rate_slot_at = models.DateTimeField(_("rate-limit slot"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -175,6 +178,18 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.post_id}→{self.channel_id} {self.state}"
+
+
+class RateSlot(models.Model):
+    """Rate-limit state on the embedded defaults (Redis holds it in production): GCRA's theoretical
+    arrival time per key, in epoch seconds."""
+
+    key = models.CharField(max_length=200, primary_key=True)
+    tat = models.FloatField(default=0.0)
+
+    class Meta:
+        verbose_name = _("rate-limit slot")
+        verbose_name_plural = _("rate-limit slots")
 
 
 class AuditEntry(models.Model):

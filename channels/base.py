@@ -101,6 +101,7 @@ class Rate:
     scope: str
     count: int
     seconds: float
+    burst: int = 1  # how many may go back to back; 1 = evenly spaced, the safest against sliding windows
 
 
 class CredentialStore(Protocol):
@@ -160,6 +161,10 @@ class Adapter(ABC):
         text where the platform shows no marker); None when absent or when the platform cannot list.
         Used to reconcile unconfirmed deliveries."""
         return None
+
+    def cost(self, message: Message) -> int:
+        """How many platform calls of the rate-limited kind publishing this message makes."""
+        return 1
 
     def reply(self, to: str, text: str) -> Published:
         """Answer a citizen (a comment, a message) on this platform."""

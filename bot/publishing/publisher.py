@@ -18,7 +18,7 @@ from bot.channel_config import adapter_for
 from bot.content.render import render_message
 from bot.crypto import SecretsUnreadable
 from bot.models import Channel, Delivery
-from bot.publishing import states
+from bot.publishing import ratelimit, states
 from bot.publishing.retry import backoff
 from bot.publishing.transitions import move
 from channels import registry
@@ -27,6 +27,8 @@ from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, O
 log = logging.getLogger("loa.publishing")
 
 SKIPPED = "skipped"
+THROTTLED = "throttled"
+SLOT_EARLY = timedelta(milliseconds=50)  # the beat may wake a little before the reserved slot
 
 
 def publish_delivery(delivery_id: int) -> str:
@@ -42,10 +44,13 @@ def publish_delivery(delivery_id: int) -> str:
     except (BadContent, SecretsUnreadable, registry.UnknownKind) as exc:
         moved = move(delivery.pk, states.FAILED, sources={states.QUEUED}, last_error=_error_text(exc))
         return states.FAILED if moved else SKIPPED
+    wait = _wait_for_slot(delivery, adapter, message)
+    if wait > 0:
+        return _postpone(delivery, wait)
     attempt = delivery.attempts + 1
     started = move(
-        delivery.pk, states.SENDING, sources={states.QUEUED},
-        attempts=attempt, sending_at=timezone.now(), snapshot=message.snapshot(), last_error="",
+        delivery.pk, states.SENDING, sources={states.QUEUED}, attempts=attempt, sending_at=timezone.now(),
+        snapshot=message.snapshot(), last_error="", rate_slot_at=None,
     )
     if not started:
         return SKIPPED
@@ -57,8 +62,26 @@ def publish_delivery(delivery_id: int) -> str:
         delivery.pk, states.SENT, sources={states.SENDING, states.UNCONFIRMED}, guard={"attempts": attempt},
         remote_id=published.remote_id, permalink=published.permalink, sent_at=timezone.now(), last_error="",
     )
+    if published.pause_seconds > 0:
+        ratelimit.pause(type(adapter), delivery.channel_id, published.pause_seconds)
     log.info("delivery %s sent to %s as %s", delivery.pk, delivery.channel.name, published.remote_id)
     return states.SENT
+
+
+def _wait_for_slot(delivery: Delivery, adapter, message) -> float:
+    """Seconds until this delivery may call the platform; 0 when a slot was already reserved for it."""
+    if delivery.rate_slot_at is not None and delivery.rate_slot_at <= timezone.now() + SLOT_EARLY:
+        return 0.0
+    return ratelimit.reserve(type(adapter), delivery.channel_id, adapter.cost(message))
+
+
+def _postpone(delivery: Delivery, wait: float) -> str:
+    slot = timezone.now() + timedelta(seconds=wait)
+    moved = move(
+        delivery.pk, states.SCHEDULED, sources={states.QUEUED}, due_at=slot, rate_slot_at=slot,
+        reason="waiting for the channel's rate limit",
+    )
+    return THROTTLED if moved else SKIPPED
 
 
 def _error_text(exc: Exception) -> str:
@@ -70,6 +93,8 @@ def _record_failure(delivery: Delivery, attempt: int, exc: Exception) -> str:
     to, fields = _verdict(exc, attempt, now)
     if isinstance(exc, AuthExpired):
         Channel.objects.filter(pk=delivery.channel_id).update(needs_reauth=True, reauth_reason=exc.message)
+    if isinstance(exc, RateLimited):
+        ratelimit.pause(registry.adapter_class(delivery.channel.kind), delivery.channel_id, exc.retry_after)
     if not isinstance(exc, ChannelError):
         log.error("delivery %s: unexpected %s from the %s adapter", delivery.pk, type(exc).__name__, delivery.channel.kind)
     move(delivery.pk, to, sources={states.SENDING}, guard={"attempts": attempt}, **fields)

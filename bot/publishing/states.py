@@ -7,6 +7,7 @@ stateDiagram-v2
     queued --> queued: tick re-dispatches (broker lost the message)
     queued --> sending: publish task, committed before the platform call
     queued --> failed: cannot be rendered
+    queued --> scheduled: our rate limiter reserved a later slot
     sending --> sent: platform answered with an id
     sending --> scheduled: rate limited / proven not created (backoff)
     sending --> failed: bad content, token expired, attempts exhausted
@@ -32,7 +33,7 @@ ALL = (SCHEDULED, QUEUED, SENDING, SENT, FAILED, UNCONFIRMED, CANCELLED)
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     SCHEDULED: frozenset({QUEUED, CANCELLED}),
-    QUEUED: frozenset({QUEUED, SENDING, FAILED, CANCELLED}),
+    QUEUED: frozenset({QUEUED, SENDING, SCHEDULED, FAILED, CANCELLED}),
     SENDING: frozenset({SENT, SCHEDULED, FAILED, UNCONFIRMED}),
     UNCONFIRMED: frozenset({SENT, SCHEDULED, FAILED}),
     FAILED: frozenset({SCHEDULED}),
@@ -41,6 +42,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 # Only humans may take these edges: an unknown outcome is never resent by the machine.
+# (queued -> scheduled is the machine's, but no platform call has happened on that path.)
 OFFICER_ONLY = frozenset({(UNCONFIRMED, SCHEDULED), (UNCONFIRMED, FAILED), (FAILED, SCHEDULED)})
 
 TERMINAL = frozenset(s for s, targets in TRANSITIONS.items() if not targets)

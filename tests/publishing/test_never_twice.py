@@ -4,13 +4,15 @@ platform holds it, `failed` only when the platform does not."""
 
 from datetime import timedelta
 
+import redis
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings as hsettings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
 from bot.models import Channel, Delivery
-from bot.publishing import states
+from bot.publishing import ratelimit, states
 from bot.publishing.claim import claim_due
 from bot.publishing.publisher import publish_delivery
 from bot.publishing.reaper import reap, reconcile
@@ -20,8 +22,10 @@ ANSWERS = ["ok", "rate", "notcreated", "auth", "bad", "crash-before", "unknown",
 SENDING_TIMEOUT = 300
 
 
-class _Rollback(Exception):
-    pass
+def clear_rate_limits():
+    client = redis.Redis.from_url(settings.LOA.redis_url)
+    for key in client.scan_iter(f"{ratelimit.PREFIX}*"):
+        client.delete(key)
 
 
 def test_no_sequence_of_events_publishes_a_delivery_twice(transactional_db, scripted, approve):
@@ -31,6 +35,7 @@ def test_no_sequence_of_events_publishes_a_delivery_twice(transactional_db, scri
             self.atomic = transaction.atomic()
             self.atomic.__enter__()
             ScriptedPlatform.reset()
+            clear_rate_limits()
             self.clock = timezone.now()
             self.broker: list[int] = []
             self.ids = [d.pk for i in range(3) for d in approve(scripted, title=f"Bài {i}")]

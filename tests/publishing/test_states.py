@@ -33,9 +33,9 @@ def test_unknown_target_state_is_refused():
         s.check({s.SCHEDULED}, "published")
 
 
-def test_the_machine_may_only_reach_scheduled_again_from_sending():
+def test_the_machine_reaches_scheduled_again_only_before_or_after_a_known_attempt():
     machine_sources = {src for src in s.sources_of(s.SCHEDULED) if (src, s.SCHEDULED) not in s.OFFICER_ONLY}
-    assert machine_sources == {s.SENDING}
+    assert machine_sources == {s.QUEUED, s.SENDING}
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,103 @@
+"""Rate limits shared by every worker on every machine: GCRA, a token bucket kept as one timestamp
+per key, in Redis (production) or in the database (embedded defaults).
+
+Slots are *reserved*: a delivery told to wait is rescheduled to exactly its slot and keeps it, so
+a burst of deliveries to one channel spreads out evenly instead of retrying as a herd. A platform's
+own `retry_after` pauses the key, so the next deliveries wait instead of collecting more refusals.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+import redis
+from django.conf import settings
+from django.db import transaction
+
+from bot.models import RateSlot
+from channels.base import Adapter, Rate
+
+PREFIX = "loa:rl:"
+
+# Reserve (pause = 0) or pause (pause > 0) one key; returns the wait in seconds as a string.
+GCRA_LUA = """
+local interval, tolerance, cost, pause = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local wait = 0
+if pause > 0 then
+  if now + pause + tolerance > tat then tat = now + pause + tolerance end
+else
+  if tat - tolerance > now then wait = tat - tolerance - now end
+  tat = tat + interval * cost
+end
+redis.call('SET', KEYS[1], string.format('%.6f', tat), 'EX', math.ceil(tat - now) + 60)
+return string.format('%.6f', wait)
+"""
+
+
+def gcra(tat: float, now: float, interval: float, tolerance: float, cost: int) -> tuple[float, float]:
+    """Reserve `cost` emissions. Returns (new theoretical arrival time, seconds to wait)."""
+    tat = max(tat, now)
+    wait = max(0.0, tat - tolerance - now)
+    return tat + interval * cost, wait
+
+
+def _shape(rate: Rate) -> tuple[float, float]:
+    interval = rate.seconds / rate.count
+    return interval, interval * (max(1, rate.burst) - 1)
+
+
+# Every channel also has a pause key: practically unlimited, but a platform's retry_after
+# pushes it into the future, which holds back every delivery of that channel.
+PAUSE_RATE = Rate("channel", 1000, 1.0, burst=1000)
+
+
+def pause_key(kind: str, channel_id: int) -> str:
+    return f"{PREFIX}{kind}:{channel_id}:pause"
+
+
+def keys_for(kind: str, channel_id: int, rates: tuple[Rate, ...]) -> list[tuple[str, Rate]]:
+    keys = [(f"{PREFIX}{kind}:{channel_id if r.scope == 'channel' else '*'}:{r.count}/{r.seconds}", r) for r in rates]
+    return keys + [(pause_key(kind, channel_id), PAUSE_RATE)]
+
+
+@lru_cache(maxsize=4)
+def _redis(url: str):
+    client = redis.Redis.from_url(url)
+    return client, client.register_script(GCRA_LUA)
+
+
+def _run(key: str, rate: Rate, cost: int, pause: float) -> float:
+    interval, tolerance = _shape(rate)
+    url = settings.LOA.redis_url
+    if url:
+        _client, script = _redis(url)
+        return float(script(keys=[key], args=[interval, tolerance, cost, pause]))
+    return _run_in_database(key, interval, tolerance, cost, pause)
+
+
+def _run_in_database(key: str, interval: float, tolerance: float, cost: int, pause: float) -> float:
+    with transaction.atomic():
+        slot, _ = RateSlot.objects.select_for_update().get_or_create(key=key)
+        now = time.time()
+        if pause > 0:
+            slot.tat, wait = max(slot.tat, now + pause + tolerance), 0.0
+        else:
+            slot.tat, wait = gcra(slot.tat, now, interval, tolerance, cost)
+        slot.save(update_fields=["tat"])
+    return wait
+
+
+def reserve(adapter_cls: type[Adapter], channel_id: int, cost: int = 1) -> float:
+    """Reserve a slot on every limit of this channel; returns how long to wait for it (0 = go now)."""
+    return max((_run(key, rate, cost, 0.0) for key, rate in keys_for(adapter_cls.kind, channel_id, adapter_cls.rates)),
+               default=0.0)
+
+
+def pause(adapter_cls: type[Adapter], channel_id: int, seconds: float) -> None:
+    """The platform asked us to wait: nobody sends to this channel for `seconds`."""
+    _run(pause_key(adapter_cls.kind, channel_id), PAUSE_RATE, 0, max(seconds, 0.001))
