@@ -7,12 +7,14 @@ from pathlib import Path
 
 from django.conf import settings as django_settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bot import audit
 from bot.credential_store import ChannelCredentialStore
 from bot.crypto import decrypt_json, encrypt_json
-from bot.errors import Invalid
+from bot.errors import Invalid, NotFound
+from bot.publishing import states
 from bot.models import Channel, Unit
 from channels import registry
 from channels.base import Adapter, ChannelConfig
@@ -66,6 +68,27 @@ def channel_add(*, unit: Unit, kind: str, name: str, pairs: dict[str, str], acto
     return channel
 
 
+def channel_update(channel: Channel, pairs: dict[str, str], *, actor=None) -> Channel:
+    """Change some settings (a new token after re-authorisation, say); clears the re-authorisation flag."""
+    kind_cls = registry.adapter_class(channel.kind)
+    known = {s.key for s in kind_cls.settings_schema}
+    unknown = sorted(set(pairs) - known)
+    if unknown:
+        raise Invalid(
+            _("Channel kind %(kind)s has no setting %(key)s; its settings are: %(known)s.")
+            % {"kind": channel.kind, "key": unknown[0], "known": ", ".join(sorted(known)) or "-"}
+        )
+    with transaction.atomic():
+        channel = Channel.objects.select_for_update().get(pk=channel.pk)
+        merged = {**channel.settings, **decrypt_json(channel.secrets_encrypted), **pairs}
+        plain, secret = split_settings(kind_cls, {k: v for k, v in merged.items() if k in known})
+        channel.settings, channel.secrets_encrypted = plain, encrypt_json(secret)
+        channel.needs_reauth, channel.reauth_reason = False, ""
+        channel.save(update_fields=["settings", "secrets_encrypted", "needs_reauth", "reauth_reason"])
+        audit.record("channel.update", channel, actor=actor, unit=channel.unit, settings=sorted(pairs))
+    return channel
+
+
 def secret_keys(channel: Channel) -> list[str]:
     return sorted(decrypt_json(channel.secrets_encrypted))
 
@@ -77,3 +100,19 @@ def adapter_for(channel: Channel) -> Adapter:
         store=ChannelCredentialStore(channel.pk),
     )
     return cls(config)
+
+
+def get_channel(name: str) -> Channel:
+    try:
+        return Channel.objects.select_related("unit").get(name=name)
+    except Channel.DoesNotExist:
+        raise NotFound(_("Unknown channel %(name)s.") % {"name": name}) from None
+
+
+def channel_usage(channel: Channel) -> dict:
+    """Deliveries sent on this channel this month (Vietnam time), and the monthly quota when the
+    channel has one (a Zalo OA's broadcast quota depends on its package: set monthly_broadcasts)."""
+    start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    sent = channel.deliveries.filter(state=states.SENT, sent_at__gte=start).count()
+    quota = channel.settings.get("monthly_broadcasts")
+    return {"sent_this_month": sent, "monthly_quota": int(quota) if str(quota or "").isdigit() else None}

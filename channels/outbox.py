@@ -25,6 +25,10 @@ class OutboxAdapter(Adapter):
         Setting("path", "Folder the messages are written to (created when missing).", required=True),
     )
 
+    @classmethod
+    def sandbox_settings(cls, sandbox_url: str) -> dict[str, str]:
+        return {"path": "outbox"}  # a folder needs no fake: the demo writes to the data dir's outbox
+
     @property
     def folder(self) -> Path:
         return Path(self.config.get("path"))

@@ -1,4 +1,4 @@
-"""`loa migrate`, `loa unit …`, `loa user …`, `loa channel …`."""
+"""`loa migrate`, `loa unit …`, `loa user …`."""
 
 from __future__ import annotations
 
@@ -8,11 +8,8 @@ import sys
 from django.core.management import call_command
 from django.utils.translation import gettext as _
 
-from bot.channel_config import channel_add, secret_keys
-from bot.errors import Invalid
-from bot.models import Channel, Role, Unit
-from bot.org import get_unit, unit_add, user_add
-from channels import registry
+from bot.models import Role, Unit
+from bot.org import unit_add, user_add
 
 
 def register(sub) -> None:
@@ -36,17 +33,6 @@ def register(sub) -> None:
     p.add_argument("--unit", required=True, metavar="SLUG")
     p.set_defaults(handler=cmd_user_add)
 
-    channel = sub.add_parser("channel", help="publishing channels").add_subparsers(dest="action", required=True)
-    p = channel.add_parser("add", help="add a channel; prints its id")
-    p.add_argument("--unit", required=True, metavar="SLUG")
-    p.add_argument("--kind", required=True, help="one of: " + ", ".join(registry.kinds()))
-    p.add_argument("--name", required=True)
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="pairs")
-    p.set_defaults(handler=cmd_channel_add)
-    p = channel.add_parser("list", help="list channels")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_channel_list)
-
 
 def cmd_migrate(args) -> int:
     call_command("migrate", interactive=False, verbosity=1)
@@ -64,7 +50,7 @@ def cmd_unit_list(args) -> int:
         {"id": u.pk, "slug": u.slug, "name": u.name, "parent": u.parent.slug if u.parent else None}
         for u in Unit.objects.select_related("parent")
     ]
-    _print_rows(rows, args.json, ("slug", "name", "parent"))
+    print_rows(rows, args.json, ("slug", "name", "parent"))
     return 0
 
 
@@ -82,35 +68,7 @@ def cmd_user_add(args) -> int:
     return 0
 
 
-def parse_pairs(pairs: list[str]) -> dict[str, str]:
-    result = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise Invalid(_("--set expects KEY=VALUE, got %(pair)s.") % {"pair": pair})
-        result[key.strip()] = value
-    return result
-
-
-def cmd_channel_add(args) -> int:
-    channel = channel_add(unit=get_unit(args.unit), kind=args.kind, name=args.name, pairs=parse_pairs(args.pairs))
-    print(channel.pk)
-    return 0
-
-
-def cmd_channel_list(args) -> int:
-    rows = [
-        {
-            "id": c.pk, "name": c.name, "kind": c.kind, "unit": c.unit.slug, "enabled": c.enabled,
-            "needs_reauth": c.needs_reauth, "settings": c.settings, "secret_keys": secret_keys(c),
-        }
-        for c in Channel.objects.select_related("unit")
-    ]
-    _print_rows(rows, args.json, ("name", "kind", "unit", "enabled", "needs_reauth"))
-    return 0
-
-
-def _print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
+def print_rows(rows: list[dict], as_json: bool, columns: tuple[str, ...]) -> None:
     if as_json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return

@@ -12,15 +12,18 @@ from channels.sandbox.core import Faults, Platform, Request, Response, Timeout, 
 log = logging.getLogger("loa.sandbox")
 
 
+def fake_class_for(adapter_cls) -> type[Platform] | None:
+    """The fake named by an adapter (`Adapter.sandbox_fake = "module:Class"`), if it has one."""
+    if not adapter_cls.sandbox_fake:
+        return None
+    module, _, name = adapter_cls.sandbox_fake.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
 def fake_classes() -> list[type[Platform]]:
-    """The fakes named by the registered adapters (`Adapter.sandbox_fake = "module:Class"`)."""
-    classes = []
-    for kind in registry.kinds():
-        path = getattr(registry.adapter_class(kind), "sandbox_fake", "")
-        if path:
-            module, _, name = path.partition(":")
-            classes.append(getattr(importlib.import_module(module), name))
-    return classes
+    """The fakes of every registered adapter: the sandbox keeps no list of its own."""
+    found = (fake_class_for(registry.adapter_class(kind)) for kind in registry.kinds())
+    return [cls for cls in found if cls is not None]
 
 
 class Sandbox:

@@ -181,6 +181,12 @@ class Platform:
         """Control surface: everything posted, as JSON."""
         raise NotImplementedError
 
+    @classmethod
+    def demo_account(cls, slug: str, title: str) -> tuple[dict, dict[str, str]]:
+        """A ready account for the demo and training: (data for `configure`, the channel's settings
+        and secrets, as for `loa channel add --set`), named after the unit `slug` / `title`."""
+        raise NotImplementedError
+
     def inject(self, data: dict) -> dict:
         """Control surface: a citizen's reply or message arrives on the platform."""
         return {"error": "not supported"}

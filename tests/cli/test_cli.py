@@ -256,3 +256,25 @@ def test_cancelling_an_approved_post_withdraws_its_scheduled_deliveries(cli, org
     assert Delivery.objects.get().state == "cancelled"
     assert json.loads(cli("post", "show", post_id, "--json")[1])["status"] == "cancelled"
     assert "0 deliveries claimed" in cli("tick", "--inline")[1]
+
+
+def test_channel_set_replaces_a_token_and_clears_the_reauthorisation_flag(cli, org):
+    registry.register(ScriptedPlatform)
+    try:
+        cli("channel", "add", "--unit", "ben-thanh", "--kind", "scripted", "--name", "fb", "--set", "token=old-token")
+        Channel.objects.filter(name="fb").update(needs_reauth=True, reauth_reason="expired")
+        assert cli("channel", "set", "fb", "--set", "token=new-token")[0] == 0
+        assert_refused(cli, ["channel", "set", "fb", "--set", "colour=red"], "colour")
+    finally:
+        registry.unregister("scripted")
+    channel = Channel.objects.get(name="fb")
+    assert decrypt_json(channel.secrets_encrypted) == {"token": "new-token"} and not channel.needs_reauth
+
+
+def test_channel_check_says_whether_the_channel_can_publish(cli, org, tmp_path):
+    rc, out, _ = cli("channel", "check", "bang")
+    assert rc == 0 and "bang" in out
+    (tmp_path / "blocked").write_text("a file, not a folder")
+    cli("channel", "add", "--unit", "ben-thanh", "--kind", "outbox", "--name", "hong", "--set", f"path={tmp_path / 'blocked'}")
+    assert_refused(cli, ["channel", "check", "hong"], "hong")
+    assert_refused(cli, ["channel", "check", "khong-co"], "khong-co")

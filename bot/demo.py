@@ -1,0 +1,116 @@
+"""The demo's world: units drawn from the seed articles, one channel of each kind on the sandbox,
+users for every role, and posts that publish within the first minute."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from bot.channel_config import channel_add
+from bot.models import Channel, Unit
+from bot.org import get_user, unit_add, user_add
+from bot.posts import post_approve, post_create, post_submit
+from channels import registry
+from channels.sandbox.app import Sandbox, fake_class_for
+
+PASSWORD = "loa-demo-2026"
+
+# (slug, name, parent): places whose CCHC communication the seed articles describe.
+UNITS = [
+    ("binh-thuan", "UBND tỉnh Bình Thuận", None),
+    ("tp-phan-thiet", "UBND thành phố Phan Thiết", "binh-thuan"),
+    ("p-binh-hung", "UBND phường Bình Hưng", "tp-phan-thiet"),
+    ("gia-lai", "UBND tỉnh Gia Lai", None),
+    ("tx-ayun-pa", "UBND thị xã Ayun Pa", "gia-lai"),
+    ("bac-kan", "UBND tỉnh Bắc Kạn", None),
+    ("p-duc-xuan", "UBND phường Đức Xuân", "bac-kan"),
+    ("hau-giang", "UBND tỉnh Hậu Giang", None),
+    ("tp-nga-bay", "UBND thành phố Ngã Bảy", "hau-giang"),
+    ("bac-lieu", "UBND tỉnh Bạc Liêu", None),
+]
+HOME = "p-binh-hung"
+USERS = [("bientap", "editor", HOME), ("lanhdao", "approver", "tp-phan-thiet"),
+         ("tiepnhan", "staff", HOME), ("quantri", "admin", "binh-thuan")]
+
+SLOGAN = ("Cải cách hành chính vì nhân dân phục vụ",
+          "Người dân và doanh nghiệp là trung tâm của cải cách hành chính. "
+          "Hãy nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia: nhanh hơn, minh bạch hơn.")
+GUIDE = ("Hướng dẫn nộp hồ sơ trực tuyến trên Cổng Dịch vụ công quốc gia",
+         "Bước 1: Truy cập dichvucong.gov.vn và đăng nhập bằng tài khoản định danh điện tử VNeID.\n\n"
+         "Bước 2: Tìm thủ tục cần thực hiện, chọn cơ quan giải quyết là UBND phường Bình Hưng.\n\n"
+         "Bước 3: Điền tờ khai, đính kèm bản chụp giấy tờ, kiểm tra lại và nộp hồ sơ.\n\n"
+         "Bước 4: Theo dõi kết quả trong mục Quản lý hồ sơ; thanh toán phí, lệ phí trực tuyến nếu có.\n\n"
+         "Cần hỗ trợ: Bộ phận Một cửa UBND phường, giờ hành chính các ngày làm việc.")
+BULLETIN = ("Bản tin cải cách hành chính tháng này",
+            "Thời gian qua, công tác tuyên truyền cải cách hành chính tiếp tục được UBND phường quan tâm, "
+            "lồng ghép trong các hội nghị, cuộc họp giao ban và trên các kênh thông tin của phường.\n\n"
+            "Bộ phận Một cửa tiếp tục hướng dẫn người dân nộp hồ sơ trực tuyến mức độ toàn trình, "
+            "thanh toán phí, lệ phí trực tuyến và sử dụng dịch vụ bưu chính công ích.\n\n"
+            "Mọi phản ánh, kiến nghị về thủ tục hành chính xin gửi qua đường dây nóng của phường "
+            "hoặc nhắn tin cho Trang thông tin của UBND phường.")
+
+
+@dataclass
+class Seeded:
+    channels: list[Channel]
+    posts: list[int]
+
+
+def seed(sandbox_url: str, sandbox: Sandbox) -> Seeded:
+    if not Unit.objects.filter(slug=HOME).exists():
+        for slug, name, parent in UNITS:
+            unit_add(slug=slug, name=name, parent_slug=parent)
+        for username, role, unit in USERS:
+            user_add(username=username, role=role, unit_slug=unit, password=PASSWORD)
+    channels = [_demo_channel(kind, sandbox_url, sandbox) for kind in registry.kinds()]
+    return Seeded(channels, _demo_posts([c for c in channels if c is not None]))
+
+
+def _demo_channel(kind: str, sandbox_url: str, sandbox: Sandbox) -> Channel | None:
+    """A channel of this kind on the sandbox (its fake gets a matching account), or None."""
+    adapter_cls = registry.adapter_class(kind)
+    pairs = dict(adapter_cls.sandbox_settings(sandbox_url))
+    fake_cls = fake_class_for(adapter_cls)
+    if fake_cls is not None:
+        account, account_pairs = fake_cls.demo_account(HOME, "UBND phường Bình Hưng")
+        platform = sandbox.platforms[fake_cls.name]
+        with platform.lock:
+            platform.configure(account)
+        pairs.update(account_pairs)
+    if not pairs:
+        return None
+    name = f"{kind}-binh-hung"
+    existing = Channel.objects.filter(name=name).first()
+    if existing is not None:  # --keep: the sandbox may listen elsewhere now
+        existing.settings.update(adapter_cls.sandbox_settings(sandbox_url))
+        existing.save(update_fields=["settings"])
+        return existing
+    return channel_add(unit=Unit.objects.get(slug=HOME), kind=kind, name=name, pairs=pairs)
+
+
+def _demo_posts(channels: list[Channel]) -> list[int]:
+    editor, leader = get_user("bientap"), get_user("lanhdao")
+    now = timezone.now()
+    posts = []
+    for delay, kind, (title, body) in ((10, "slogan", SLOGAN), (25, "guide", GUIDE), (40, "bulletin", BULLETIN)):
+        post = post_create(author=editor, unit=Unit.objects.get(slug=HOME), kind=kind, title=title, body=body,
+                           channel_names=[c.name for c in channels], publish_at=now + timedelta(seconds=delay))
+        post_submit(post, by=editor)
+        post_approve(post, by=leader)
+        posts.append(post.pk)
+    return posts
+
+
+def welcome(seeded: Seeded, web_url: str, sandbox_url: str) -> str:
+    lines = [
+        _("Loa demo: %(n)d posts will publish within the minute to %(channels)s.") % {
+            "n": len(seeded.posts), "channels": ", ".join(c.name for c in seeded.channels)},
+        _("Back-office: %(url)s  (users bientap, lanhdao, tiepnhan, quantri; password %(pw)s)") % {
+            "url": web_url, "pw": PASSWORD},
+        _("What the platforms received: %(url)s/_sandbox/<telegram|facebook|zalo>/state") % {"url": sandbox_url},
+        _("Watch the deliveries: loa post list"),
+    ]
+    return "\n".join(lines)
