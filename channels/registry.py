@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from channels.base import Adapter
+from channels.facebook import FacebookAdapter
 from channels.outbox import OutboxAdapter
 
 REGISTRY: dict[str, type[Adapter]] = {
     OutboxAdapter.kind: OutboxAdapter,
+    FacebookAdapter.kind: FacebookAdapter,
 }
 
 
