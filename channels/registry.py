@@ -5,10 +5,12 @@ from __future__ import annotations
 from channels.base import Adapter
 from channels.facebook import FacebookAdapter
 from channels.outbox import OutboxAdapter
+from channels.zalo import ZaloAdapter
 
 REGISTRY: dict[str, type[Adapter]] = {
     OutboxAdapter.kind: OutboxAdapter,
     FacebookAdapter.kind: FacebookAdapter,
+    ZaloAdapter.kind: ZaloAdapter,
 }
 
 

@@ -51,6 +51,7 @@ class SandboxServer:
         self.sandbox = sandbox or Sandbox()
         self.httpd = ThreadingHTTPServer((host, port), _handler_for(self.sandbox))
         self.httpd.daemon_threads = True
+        self.httpd.block_on_close = False  # a fault may hold a request for long; stopping must not wait
         self.thread: threading.Thread | None = None
 
     @property
