@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from bot import audit
 from bot.access import APPROVER_ROLES, AUTHOR_ROLES, require
 from bot.channel_config import adapter_for
-from bot.content.render import check_limits, nfc, render_text
+from bot.content.render import nfc, render_message
 from bot.crypto import SecretsUnreadable
 from bot.errors import Forbidden, Invalid, NotFound
 from bot.models import Channel, Delivery, Post, PostKind, Unit, Workflow
@@ -88,7 +88,7 @@ def check_renderable(post: Post) -> None:
     """Refuse now, not at 3 a.m.: every selected channel must accept the rendered text."""
     for channel in post.channels.all():
         try:
-            check_limits(render_text(post, channel.kind), type(adapter_for(channel)), channel.name)
+            render_message(post, channel, type(adapter_for(channel)), marker="loa-check")
         except BadContent as exc:
             raise Invalid(exc.message) from None
         except SecretsUnreadable as exc:

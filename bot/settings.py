@@ -108,5 +108,7 @@ LOGGING = {
         "loa": {"level": "INFO", "propagate": True},
         # httpx logs request URLs, and Telegram puts the bot token in the URL.
         "httpx": {"level": "WARNING"},
+        # python-telegram-bot logs its base URL, token included, at DEBUG when a Bot is created.
+        "telegram.Bot": {"level": "INFO"},
     },
 }

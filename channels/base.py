@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, ClassVar, Mapping, Protocol
 
+from channels.errors import BadContent
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -161,6 +163,22 @@ class Adapter(ABC):
         text where the platform shows no marker); None when absent or when the platform cannot list.
         Used to reconcile unconfirmed deliveries."""
         return None
+
+    @classmethod
+    def check(cls, message: Message) -> None:
+        """Raise BadContent if the platform would refuse this message, before anything is sent
+        (used at submit and approval time, so an oversized text is refused then, not at 3 a.m.)."""
+        limit = cls.limits.text_chars
+        if limit is not None and len(message.text) > limit:
+            raise BadContent(
+                f"The text is {len(message.text)} characters; {cls.label} accepts {limit} ({len(message.text) - limit} too many)."
+            )
+
+    @property
+    def settings_changes(self) -> dict[str, str]:
+        """Settings the platform changed during the last call (e.g. a Telegram group's new chat id),
+        for the caller to persist."""
+        return {}
 
     def cost(self, message: Message) -> int:
         """How many platform calls of the rate-limited kind publishing this message makes."""

@@ -5,12 +5,14 @@ from __future__ import annotations
 from channels.base import Adapter
 from channels.facebook import FacebookAdapter
 from channels.outbox import OutboxAdapter
+from channels.telegram import TelegramAdapter
 from channels.zalo import ZaloAdapter
 
 REGISTRY: dict[str, type[Adapter]] = {
     OutboxAdapter.kind: OutboxAdapter,
     FacebookAdapter.kind: FacebookAdapter,
     ZaloAdapter.kind: ZaloAdapter,
+    TelegramAdapter.kind: TelegramAdapter,
 }
 
 

@@ -16,10 +16,6 @@ from bot.config import ConfigError
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bot.settings")
     django.setup()
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(os.environ.get("LOA_LANGUAGE", settings.LANGUAGE_CODE))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,9 +25,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"loa: error: {exc}", file=sys.stderr)
         return 2
     # Imported after setup because the commands import the models (Django must be configured first).
+    from django.conf import settings
+    from django.utils import translation
+
     from bot.cli.commands import run_command
 
-    return run_command(sys.argv[1:] if argv is None else argv)
+    with translation.override(os.environ.get("LOA_LANGUAGE", settings.LANGUAGE_CODE)):
+        return run_command(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,16 @@ def check_limits(text: str, adapter_cls: type[Adapter], channel_name: str) -> No
         )
 
 
+def check_message(message: Message, adapter_cls: type[Adapter], channel_name: str) -> None:
+    """Our own length check (in the officer's language), then the platform's finer rules."""
+    check_limits(message.text, adapter_cls, channel_name)
+    try:
+        adapter_cls.check(message)
+    except BadContent as exc:
+        raise BadContent(_("Channel %(channel)s: %(why)s") % {"channel": channel_name, "why": exc.message}) from None
+
+
 def render_message(post, channel, adapter_cls: type[Adapter], marker: str) -> Message:
-    text = render_text(post, channel.kind)
-    check_limits(text, adapter_cls, channel.name)
-    return Message(marker=marker, text=text, title=nfc(post.title), kind=post.kind)
+    message = Message(marker=marker, text=render_text(post, channel.kind), title=nfc(post.title), kind=post.kind)
+    check_message(message, adapter_cls, channel.name)
+    return message

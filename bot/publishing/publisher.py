@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bot.channel_config import adapter_for
+from bot.channel_config import adapter_for, channel_update
 from bot.content.render import render_message
 from bot.crypto import SecretsUnreadable
 from bot.models import Channel, Delivery
@@ -57,7 +57,9 @@ def publish_delivery(delivery_id: int) -> str:
     try:
         published = adapter.publish(message)
     except Exception as exc:  # noqa: BLE001 - every failure is classified, none is re-raised
+        _keep_settings_changes(delivery, adapter)
         return _record_failure(delivery, attempt, exc)
+    _keep_settings_changes(delivery, adapter)
     move(
         delivery.pk, states.SENT, sources={states.SENDING, states.UNCONFIRMED}, guard={"attempts": attempt},
         remote_id=published.remote_id, permalink=published.permalink, sent_at=timezone.now(), last_error="",
@@ -66,6 +68,12 @@ def publish_delivery(delivery_id: int) -> str:
         ratelimit.pause(type(adapter), delivery.channel_id, published.pause_seconds)
     log.info("delivery %s sent to %s as %s", delivery.pk, delivery.channel.name, published.remote_id)
     return states.SENT
+
+
+def _keep_settings_changes(delivery: Delivery, adapter) -> None:
+    if adapter.settings_changes:
+        channel_update(delivery.channel, dict(adapter.settings_changes))
+        log.warning("channel %s: the platform changed %s", delivery.channel.name, sorted(adapter.settings_changes))
 
 
 def _wait_for_slot(delivery: Delivery, adapter, message) -> float:
