@@ -6,6 +6,7 @@ The stdlib server is used rather than a WSGI server because Zalo sends `access_t
 
 from __future__ import annotations
 
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -44,14 +45,22 @@ def _handler_for(sandbox: Sandbox):
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # a fault may hold a request for long; stopping must not wait for it
+
+    def handle_error(self, request, client_address):
+        # A client that gave up (its timeout, a killed worker) is part of the game, not an error.
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class SandboxServer:
     """`with SandboxServer() as server: server.url` — the sandbox on a free loopback port."""
 
     def __init__(self, sandbox: Sandbox | None = None, host: str = "127.0.0.1", port: int = 0):
         self.sandbox = sandbox or Sandbox()
-        self.httpd = ThreadingHTTPServer((host, port), _handler_for(self.sandbox))
-        self.httpd.daemon_threads = True
-        self.httpd.block_on_close = False  # a fault may hold a request for long; stopping must not wait
+        self.httpd = _Server((host, port), _handler_for(self.sandbox))
         self.thread: threading.Thread | None = None
 
     @property
