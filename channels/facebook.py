@@ -106,6 +106,7 @@ class FacebookAdapter(Adapter):
                 "pages_read_engagement, pages_manage_engagement).", required=True, secret=True),
         Setting("app_secret", "App secret, to sign calls with appsecret_proof (optional).", secret=True),
         Setting("graph_version", f"Graph API version, like {DEFAULT_VERSION} (default)."),
+        Setting("verify_token", "The verify token typed into the app's webhook settings (for feedback).", secret=True),
         Setting("api_base", f"Graph API root (default {DEFAULT_BASE})."),
         Setting("timeout", "Seconds to wait for Facebook's answer (default 20)."),
     )

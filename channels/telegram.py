@@ -62,6 +62,7 @@ class TelegramAdapter(Adapter):
         Setting("chat_id", "The channel: @username if public, or its numeric id (-100…). The bot must be an "
                            "administrator allowed to post.", required=True),
         Setting("discussion_chat_id", "Numeric id of the channel's linked discussion group, where comments arrive."),
+        Setting("webhook_secret", "Secret token Telegram sends with each webhook call (for feedback).", secret=True),
         Setting("api_base", f"Bot API root; the token and /method are appended (default {DEFAULT_API_BASE})."),
         Setting("timeout", "Seconds to wait for Telegram (default 20)."),
     )

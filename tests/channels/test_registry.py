@@ -41,3 +41,10 @@ def test_channels_import_neither_django_nor_bot(path):
     imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not imported & {"django", "bot"}, f"{path.name} imports {imported & {'django', 'bot'}}"
+
+
+@pytest.mark.parametrize("kind", registry.kinds())
+def test_every_setting_of_every_kind_is_documented_in_the_readme(kind):
+    readme = (CHANNELS_DIR.parent / "README.md").read_text()
+    for setting in registry.adapter_class(kind).settings_schema:
+        assert f"`{setting.key}`" in readme, f"{kind}.{setting.key} is missing from the README"
