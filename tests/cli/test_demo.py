@@ -51,3 +51,19 @@ def test_loa_demo_publishes_to_every_platform_within_a_minute_and_stops_cleanly(
         log.close()
     assert code == 0, (tmp_path / "demo.log").read_text()[-3000:]
     assert processes_using(data / "demo") == []
+
+
+def test_loa_sandbox_serves_the_three_fakes_and_stops_on_ctrl_c(tmp_path):
+    port = free_port()
+    sandbox = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "sandbox", "--port", str(port)],
+                               env=embedded_env(tmp_path / "var"), cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    try:
+        info = wait_until(lambda: fetch(f"http://127.0.0.1:{port}/_sandbox/"), timeout=30, what="the sandbox")
+        assert all(name in info for name in ("telegram", "facebook", "zalo"))
+        refused = requests.post(f"http://127.0.0.1:{port}/telegram/bot1:bad/getMe", timeout=5)
+        assert refused.status_code == 401 and refused.json() == {
+            "ok": False, "error_code": 401, "description": "Unauthorized"}
+    finally:
+        sandbox.send_signal(signal.SIGINT)
+        assert sandbox.wait(30) == 0

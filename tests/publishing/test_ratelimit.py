@@ -1,6 +1,8 @@
 """Shared rate limits: GCRA reservations in Redis and in the database agree, spread bursts evenly,
 and a platform's retry_after holds back every delivery of the channel."""
 
+import time
+
 import pytest
 from django.test import override_settings
 from django.conf import settings
@@ -36,10 +38,15 @@ def backend(request, redis_db, db):
 
 
 def test_reservations_hand_out_evenly_spaced_slots(backend):
-    waits = [ratelimit.reserve(Chatty, channel_id=7) for _ in range(5)]
-    assert waits[0] == 0.0
-    gaps = [b - a for a, b in zip(waits, waits[1:])]
-    assert all(0.08 < g < 0.12 for g in gaps), waits
+    """The k-th reservation's slot is k intervals (0.1 s) after the first, however slow the calls."""
+    calls = []
+    for _ in range(5):
+        before = time.time()
+        wait = ratelimit.reserve(Chatty, channel_id=7)
+        calls.append((before + wait, time.time() + wait))  # the slot lies between these two
+    (first_lo, first_hi), clock_skew = calls[0], 0.005
+    for k, (lo, hi) in enumerate(calls[1:], start=1):
+        assert first_lo + k * 0.1 - clock_skew <= hi and lo <= first_hi + k * 0.1 + clock_skew, (k, calls)
     assert ratelimit.reserve(Chatty, channel_id=8) == 0.0, "another channel has its own bucket"
 
 
