@@ -21,6 +21,9 @@ class Unit(models.Model):
         "self", verbose_name=_("parent unit"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="children",
     )
+    # The unit's colours on its image cards (hex, #rrggbb).
+    primary_color = models.CharField(_("primary colour"), max_length=7, default="#b3261e")
+    accent_color = models.CharField(_("accent colour"), max_length=7, default="#f9c74f")
 
     class Meta:
         verbose_name = _("unit")
@@ -101,7 +104,7 @@ class Post(models.Model):
     unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="posts")
     kind = models.CharField(_("post kind"), max_length=16, choices=PostKind.choices)
     title = models.CharField(_("title"), max_length=300)
-    body = models.TextField(_("body"))
+    body = models.TextField(_("body"), blank=True, default="")
     fields = models.JSONField(_("structured fields"), default=dict, blank=True)
     channels = models.ManyToManyField(Channel, verbose_name=_("channels"), related_name="posts")
     publish_at = models.DateTimeField(_("publish at"), null=True, blank=True)
@@ -114,6 +117,13 @@ class Post(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="approved_posts",
     )
+    series = models.ForeignKey(
+        "Series", verbose_name=_("series"), null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
+    occurrence_at = models.DateTimeField(_("occurrence"), null=True, blank=True)
+    slogan = models.ForeignKey(
+        "Slogan", verbose_name=_("slogan"), null=True, blank=True, on_delete=models.SET_NULL, related_name="posts"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
@@ -123,6 +133,10 @@ class Post(models.Model):
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         ordering = ["-created_at"]
+        constraints = [
+            # Materialising a series twice (two beats, a retry) must not create a second post.
+            models.UniqueConstraint(fields=["series", "occurrence_at"], name="one_post_per_series_occurrence"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.title}"
@@ -178,6 +192,61 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.post_id}→{self.channel_id} {self.state}"
+
+
+class Slogan(models.Model):
+    """One slogan in a unit's library; rotation picks the least recently used."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="slogans")
+    text = models.TextField(_("slogan"))
+    text_key = models.CharField(max_length=600, editable=False)  # normalised text, for duplicates
+    source = models.CharField(_("source document"), max_length=300, blank=True, default="")
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    times_used = models.PositiveIntegerField(_("times used"), default=0)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("slogan")
+        verbose_name_plural = _("slogan library")
+        ordering = ["unit", "last_used_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["unit", "text_key"], name="one_slogan_text_per_unit")]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class Series(models.Model):
+    """Recurring content: an RFC 5545 RRULE (plus repeats, e.g. the next morning) that materialises
+    posts a number of days ahead, as drafts or pre-approved."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="series")
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("post kind"), max_length=16, choices=PostKind.choices)
+    preset = models.CharField(_("preset"), max_length=40, blank=True, default="")
+    rrule = models.TextField(_("recurrence rule (RRULE)"))
+    dtstart = models.DateTimeField(_("starts at"))
+    repeats = models.JSONField(_("repeats (minutes after each occurrence)"), default=list, blank=True)
+    template = models.JSONField(_("post template"), default=dict, blank=True)
+    channels = models.ManyToManyField(Channel, verbose_name=_("channels"), related_name="series")
+    lookahead_days = models.PositiveIntegerField(_("days ahead"), default=14)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="authored_series"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="approved_series",
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("series")
+        verbose_name_plural = _("series")
+        ordering = ["unit", "name"]
+
+    def __str__(self):
+        return self.name
 
 
 class RateSlot(models.Model):
