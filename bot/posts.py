@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from bot import audit
 from bot.access import APPROVER_ROLES, AUTHOR_ROLES, require
 from bot.channel_config import adapter_for
+from bot.content.kinds import clean_fields
 from bot.content.render import nfc, render_message
 from bot.crypto import SecretsUnreadable
 from bot.errors import Forbidden, Invalid, NotFound
@@ -51,13 +52,13 @@ def resolve_channels(unit: Unit, names: list[str]) -> list[Channel]:
     return [found[n] for n in dict.fromkeys(names)]
 
 
-def _clean_text(title: str, body: str) -> tuple[str, str]:
+def _clean_text(title: str, body: str, has_fields: bool) -> tuple[str, str]:
     title, body = nfc(title).strip(), nfc(body).strip()
     if not title:
         raise Invalid(_("The post needs a title."))
     if len(title) > TITLE_MAX:
         raise Invalid(_("The title is %(n)d characters; the limit is %(max)d.") % {"n": len(title), "max": TITLE_MAX})
-    if not body:
+    if not body and not has_fields:
         raise Invalid(_("The post needs a body."))
     if len(body) > BODY_MAX:
         raise Invalid(_("The body is %(n)d characters; the limit is %(max)d.") % {"n": len(body), "max": BODY_MAX})
@@ -71,13 +72,14 @@ def post_create(
     require(author, unit, AUTHOR_ROLES, _("write posts"))
     if kind not in PostKind.values:
         raise Invalid(_("Unknown post kind %(kind)s; kinds: %(kinds)s.") % {"kind": kind, "kinds": ", ".join(PostKind.values)})
-    title, body = _clean_text(title, body)
+    fields = clean_fields(kind, fields)
+    title, body = _clean_text(title, body, bool(fields))
     channels = resolve_channels(unit, channel_names)
     if publish_at is not None and publish_at <= (now or timezone.now()):
         raise Invalid(_("The publishing time %(at)s is in the past.") % {"at": timezone.localtime(publish_at).isoformat()})
     with transaction.atomic():
         post = Post.objects.create(
-            unit=unit, kind=kind, title=title, body=body, fields=fields or {}, author=author, publish_at=publish_at
+            unit=unit, kind=kind, title=title, body=body, fields=fields, author=author, publish_at=publish_at
         )
         post.channels.set(channels)
         audit.record("post.create", post, actor=author, unit=unit, kind=kind, channels=[c.name for c in channels])

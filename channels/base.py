@@ -173,6 +173,11 @@ class Adapter(ABC):
             raise BadContent(
                 f"The text is {len(message.text)} characters; {cls.label} accepts {limit} ({len(message.text) - limit} too many)."
             )
+        limit = cls.limits.title_chars
+        if limit is not None and len(message.title) > limit:
+            raise BadContent(
+                f"The title is {len(message.title)} characters; {cls.label} accepts {limit} ({len(message.title) - limit} too many)."
+            )
 
     @property
     def settings_changes(self) -> dict[str, str]:

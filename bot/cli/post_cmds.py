@@ -14,7 +14,8 @@ from bot.cli.timeparse import parse_local_time
 from bot.errors import Invalid
 from bot.models import PostKind
 from bot.org import get_unit, get_user
-from bot.posts import get_post, post_approve, post_cancel, post_create, post_return, post_submit
+from bot.content.preview import write_preview
+from bot.posts import get_post, post_approve, post_cancel, post_create, post_return, post_submit, resolve_channels
 from bot.presenters import post_dict, posts_queryset
 from bot.publishing import status as post_status
 
@@ -26,9 +27,10 @@ def register(sub) -> None:
     p.add_argument("--unit", required=True, metavar="SLUG")
     p.add_argument("--kind", required=True, choices=PostKind.values)
     p.add_argument("--title", required=True)
-    body = p.add_mutually_exclusive_group(required=True)
+    body = p.add_mutually_exclusive_group()
     body.add_argument("--body")
     body.add_argument("--body-file", metavar="PATH")
+    p.add_argument("--fields-file", metavar="PATH", help="the kind's structured fields, as a JSON object (see README)")
     p.add_argument("--channel", action="append", required=True, metavar="NAME", dest="channels")
     p.add_argument("--at", metavar="ISO-8601", help="publishing time; without an offset it is Vietnam time")
     p.add_argument("--by", required=True, metavar="USERNAME")
@@ -53,6 +55,12 @@ def register(sub) -> None:
     p.add_argument("--reason", default="")
     p.set_defaults(handler=cmd_cancel)
 
+    p = post.add_parser("preview", help="write exactly what each channel would receive (text and images)")
+    p.add_argument("id")
+    p.add_argument("--channel", action="append", metavar="NAME", dest="channels")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(handler=cmd_preview)
+
     p = post.add_parser("show", help="one post and its deliveries")
     p.add_argument("id")
     p.add_argument("--json", action="store_true")
@@ -65,15 +73,29 @@ def register(sub) -> None:
     p.set_defaults(handler=cmd_list)
 
 
+def _read_text_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise Invalid(_("Cannot read the file %(path)s: %(why)s.") % {"path": path, "why": exc.strerror}) from None
+    except UnicodeDecodeError:
+        raise Invalid(_("The file %(path)s is not UTF-8 text.") % {"path": path}) from None
+
+
 def _read_body(args) -> str:
     if args.body is not None:
         return args.body
+    return _read_text_file(args.body_file) if args.body_file else ""
+
+
+def _read_fields(args) -> dict | None:
+    if not args.fields_file:
+        return None
     try:
-        return Path(args.body_file).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise Invalid(_("Cannot read the body file %(path)s: %(why)s.") % {"path": args.body_file, "why": exc.strerror}) from None
-    except UnicodeDecodeError:
-        raise Invalid(_("The body file %(path)s is not UTF-8 text.") % {"path": args.body_file}) from None
+        return json.loads(_read_text_file(args.fields_file))
+    except json.JSONDecodeError as exc:
+        raise Invalid(_("The fields file %(path)s is not valid JSON (line %(line)d: %(why)s).") % {
+            "path": args.fields_file, "line": exc.lineno, "why": exc.msg}) from None
 
 
 def _say(text: str) -> None:
@@ -83,10 +105,10 @@ def _say(text: str) -> None:
 def cmd_add(args) -> int:
     author, unit = get_user(args.by), get_unit(args.unit)
     publish_at = parse_local_time(args.at) if args.at else None
-    body = _read_body(args)
+    body, fields = _read_body(args), _read_fields(args)
     with transaction.atomic():
         post = post_create(
-            author=author, unit=unit, kind=args.kind, title=args.title, body=body,
+            author=author, unit=unit, kind=args.kind, title=args.title, body=body, fields=fields,
             channel_names=args.channels, publish_at=publish_at,
         )
         if args.submit:
@@ -122,6 +144,18 @@ def cmd_cancel(args) -> int:
     cancelled = post_cancel(get_post(args.id), by=get_user(args.by), reason=args.reason)
     _say(_("Post %(id)s cancelled; %(n)d deliveries withdrawn.") % {"id": args.id, "n": len(cancelled)})
     return 0
+
+
+def cmd_preview(args) -> int:
+    post = get_post(args.id)
+    channels = list(post.channels.all())
+    if args.channels:
+        channels = resolve_channels(post.unit, args.channels)
+    results = write_preview(post, channels, Path(args.out))
+    for name, result in results.items():
+        print(f"{name}: {result}", file=sys.stderr)
+    print(Path(args.out).resolve())
+    return 0 if all(r == "ok" for r in results.values()) else 1
 
 
 def cmd_show(args) -> int:

@@ -29,7 +29,8 @@ def test_a_due_delivery_is_published_once_with_its_remote_id(scripted, approve):
     assert delivery.remote_id == f"r-{delivery.marker}"
     assert delivery.permalink.endswith(delivery.marker)
     assert delivery.attempts == 1
-    assert delivery.snapshot["text"].startswith("Khẩu hiệu tháng 12")
+    assert delivery.snapshot["text"].startswith("Cải cách hành chính vì nhân dân phục vụ.")
+    assert delivery.snapshot["title"] == "Khẩu hiệu tháng 12"
     assert ScriptedPlatform.created[delivery.marker] == 1
 
 
