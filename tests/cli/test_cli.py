@@ -278,3 +278,30 @@ def test_channel_check_says_whether_the_channel_can_publish(cli, org, tmp_path):
     cli("channel", "add", "--unit", "ben-thanh", "--kind", "outbox", "--name", "hong", "--set", f"path={tmp_path / 'blocked'}")
     assert_refused(cli, ["channel", "check", "hong"], "hong")
     assert_refused(cli, ["channel", "check", "khong-co"], "khong-co")
+
+
+def test_a_guide_from_a_fields_file_previews_per_channel(cli, org, tmp_path):
+    fields = tmp_path / "huong-dan.json"
+    fields.write_text(json.dumps({"service": "Đăng ký khai sinh", "portal_url": "https://dichvucong.gov.vn",
+                                  "steps": ["Đăng nhập VNeID.", "Điền tờ khai."]}, ensure_ascii=False), encoding="utf-8")
+    rc, out, _ = cli("post", "add", "--unit", "ben-thanh", "--kind", "guide", "--title", "Hướng dẫn khai sinh",
+                     "--fields-file", str(fields), "--channel", "bang", "--by", "lan")
+    assert rc == 0
+    rc, out, err = cli("post", "preview", out.strip(), "--out", str(tmp_path / "xem-truoc"))
+    assert rc == 0 and "bang: ok" in err
+    text = (tmp_path / "xem-truoc" / "bang" / "text.txt").read_text(encoding="utf-8")
+    assert "Bước 2: Điền tờ khai." in text
+    snapshot = json.loads((tmp_path / "xem-truoc" / "bang" / "message.json").read_text(encoding="utf-8"))
+    assert snapshot["kind"] == "guide" and snapshot["text"] == text.rstrip("\n")
+    assert Delivery.objects.count() == 0, "a preview publishes nothing"
+
+
+def test_a_broken_fields_file_is_refused(cli, org, tmp_path):
+    broken = tmp_path / "hong.json"
+    broken.write_text('{"service": "Khai sinh", "steps": [', encoding="utf-8")
+    assert_refused(cli, ["post", "add", "--unit", "ben-thanh", "--kind", "guide", "--title", "T",
+                         "--fields-file", str(broken), "--channel", "bang", "--by", "lan"], "JSON")
+    empty = tmp_path / "rong.json"
+    empty.write_text('{"service": "Khai sinh", "steps": []}', encoding="utf-8")
+    assert_refused(cli, ["post", "add", "--unit", "ben-thanh", "--kind", "guide", "--title", "T",
+                         "--fields-file", str(empty), "--channel", "bang", "--by", "lan"], "steps")
