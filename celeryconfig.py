@@ -27,7 +27,7 @@ result_backend = None
 task_acks_late = False
 task_default_queue = CONTROL_QUEUE
 task_queues = [Queue(name) for name in all_queues()]
-task_routes = {"loa.tick": {"queue": CONTROL_QUEUE}, "loa.reap": {"queue": CONTROL_QUEUE}}
+task_routes = {name: {"queue": CONTROL_QUEUE} for name in ("loa.tick", "loa.reap", "loa.reconcile", "loa.materialise")}
 worker_prefetch_multiplier = 4
 worker_hijack_root_logger = False
 worker_send_task_events = False
@@ -39,4 +39,6 @@ beat_schedule = {
     "tick": {"task": "loa.tick", "schedule": LOA.tick_seconds, "options": {"expires": max(5.0, LOA.tick_seconds * 5)}},
     "reap": {"task": "loa.reap", "schedule": 15.0, "options": {"expires": 60}},
     "reconcile": {"task": "loa.reconcile", "schedule": 60.0, "options": {"expires": 300}},
+    # Idempotent (one post per series occurrence), so hourly is plenty for a days-ahead horizon.
+    "materialise": {"task": "loa.materialise", "schedule": 3600.0, "options": {"expires": 600}},
 }

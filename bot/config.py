@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,6 +41,8 @@ class Config:
     claim_batch: int
     debug: bool
     allowed_hosts: tuple[str, ...]
+    days_off: tuple[str, ...] = ()
+    working_days: tuple[str, ...] = ()
 
     @property
     def uses_sqlite(self) -> bool:
@@ -149,6 +152,17 @@ def _secret_key(environ, data_dir: Path) -> str:
     return raw
 
 
+def _dates(environ, name: str) -> tuple[str, ...]:
+    """Comma-separated ISO dates (decreed days off, make-up working Saturdays)."""
+    values = tuple(v.strip() for v in _env(environ, name).split(",") if v.strip())
+    for value in values:
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ConfigError(f"{name} must list dates as YYYY-MM-DD separated by commas, got {value!r}.") from None
+    return values
+
+
 def load(environ=None) -> Config:
     environ = os.environ if environ is None else environ
     data_dir = _data_dir(environ)
@@ -169,4 +183,6 @@ def load(environ=None) -> Config:
         allowed_hosts=tuple(
             h.strip() for h in _env(environ, "LOA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",") if h.strip()
         ),
+        days_off=_dates(environ, "LOA_DAYS_OFF"),
+        working_days=_dates(environ, "LOA_WORKING_DAYS"),
     )

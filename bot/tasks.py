@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from bot.content.series import materialise
 from bot.publishing.claim import Claimed
 from bot.publishing.publisher import publish_delivery
 from bot.publishing.reaper import reap, reconcile
@@ -33,3 +34,8 @@ def reap_stuck() -> int:
 @shared_task(name="loa.reconcile", ignore_result=True)
 def reconcile_unconfirmed() -> int:
     return len(reconcile())
+
+
+@shared_task(name="loa.materialise", ignore_result=True)
+def materialise_series() -> int:
+    return len(materialise())

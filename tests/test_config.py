@@ -41,6 +41,7 @@ def test_several_encryption_keys_allow_rotation(tmp_path):
         ("LOA_TICK_SECONDS", "0", "LOA_TICK_SECONDS"),
         ("LOA_MAX_ATTEMPTS", "2.5", "LOA_MAX_ATTEMPTS"),
         ("LOA_DEBUG", "maybe", "LOA_DEBUG"),
+        ("LOA_DAYS_OFF", "2027-02-05,mùng 6 Tết", "LOA_DAYS_OFF"),
     ],
 )
 def test_a_wrong_setting_is_named_in_one_sentence(tmp_path, name, value, expected):
