@@ -16,6 +16,7 @@ from bot import audit
 from bot.access import APPROVER_ROLES, AUTHOR_ROLES, require
 from bot.channel_config import adapter_for
 from bot.content.kinds import clean_fields
+from bot.content.images import post_images
 from bot.content.render import nfc, render_message
 from bot.crypto import SecretsUnreadable
 from bot.errors import Forbidden, Invalid, NotFound
@@ -90,7 +91,8 @@ def check_renderable(post: Post) -> None:
     """Refuse now, not at 3 a.m.: every selected channel must accept the rendered text."""
     for channel in post.channels.all():
         try:
-            render_message(post, channel, type(adapter_for(channel)), marker="loa-check")
+            adapter_cls = type(adapter_for(channel))
+            render_message(post, channel, adapter_cls, marker="loa-check", images=post_images(post, adapter_cls))
         except BadContent as exc:
             raise Invalid(exc.message) from None
         except SecretsUnreadable as exc:

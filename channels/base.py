@@ -31,6 +31,7 @@ class Limits:
     max_images: int = 0
     image_formats: tuple[str, ...] = ()
     image_bytes: int | None = None
+    card_size: tuple[int, int] = (1080, 1080)  # the shape of image cards that suit the platform
 
 
 @dataclass(frozen=True)

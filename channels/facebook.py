@@ -99,7 +99,7 @@ class FacebookAdapter(Adapter):
     kind = "facebook"
     label = "Facebook Page"
     limits = Limits(text_chars=TEXT_CHARS, caption_chars=TEXT_CHARS, max_images=MAX_IMAGES,
-                    image_formats=IMAGE_FORMATS, image_bytes=IMAGE_BYTES)
+                    image_formats=IMAGE_FORMATS, image_bytes=IMAGE_BYTES, card_size=(1200, 630))
     settings_schema = (
         Setting("page_id", "Numeric id of the Facebook Page.", required=True),
         Setting("access_token", "Page access token (from /me/accounts, with pages_manage_posts, "

@@ -26,7 +26,9 @@ LOW_BUDGET = 0.05  # under 5 % of the per-minute budget left → ask the queue t
 class ZaloAdapter(Adapter):
     kind = "zalo"
     label = "Zalo Official Account"
-    limits = Limits(text_chars=None, title_chars=TITLE_CHARS, max_images=10,
+    # max_images 0: an article takes pictures by public URL only, and Loa does not serve cards
+    # publicly yet, so the cover is default_cover_url (or an image that carries a url).
+    limits = Limits(text_chars=None, title_chars=TITLE_CHARS, max_images=0,
                     image_formats=("image/jpeg", "image/png"), image_bytes=MAX_BYTES)
     settings_schema = (
         Setting("oa_id", "The Official Account's id (shown after the OA authorised Loa).", required=True),

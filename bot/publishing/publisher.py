@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from bot.channel_config import adapter_for, channel_update
+from bot.content.images import post_images
 from bot.content.render import render_message
 from bot.crypto import SecretsUnreadable
 from bot.models import Channel, Delivery
@@ -40,7 +41,8 @@ def publish_delivery(delivery_id: int) -> str:
         return SKIPPED  # already taken by another worker, cancelled, or re-dispatched twice
     try:
         adapter = adapter_for(delivery.channel)
-        message = render_message(delivery.post, delivery.channel, type(adapter), delivery.marker)
+        message = render_message(delivery.post, delivery.channel, type(adapter), delivery.marker,
+                                 images=post_images(delivery.post, type(adapter)))
     except (BadContent, SecretsUnreadable, registry.UnknownKind) as exc:
         moved = move(delivery.pk, states.FAILED, sources={states.QUEUED}, last_error=_error_text(exc))
         return states.FAILED if moved else SKIPPED

@@ -5,6 +5,8 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from django.utils import translation
+
 from bot.content import limits as L
 from bot.content.kinds import clean_fields
 from bot.content.render import render_message, render_text
@@ -15,6 +17,13 @@ from channels.errors import BadContent
 from channels.telegram_format import thread, visible_length
 
 UNIT = Unit(slug="binh-hung", name="UBND phường Bình Hưng")
+
+
+@pytest.fixture(autouse=True)
+def english_messages():
+    """The refusals are asserted by their English msgids; officers read the Vietnamese catalogue."""
+    with translation.override("en"):
+        yield
 
 SLOGAN = {"text": "Cải cách hành chính vì nhân dân phục vụ <và> doanh nghiệp", "source": "Kế hoạch 1029/KH-UBND",
           "tags": ["cải cách hành chính", "dịch vụ công"]}
@@ -96,7 +105,7 @@ def test_submit_refuses_a_post_too_long_for_a_channel_naming_the_channel_and_the
     long_bulletin = {**BULLETIN, "sections": [{"title": f"Mục {i}", "body": "Nội dung dài. " * 200} for i in range(12)]}
     draft = post_create(author=people["lan"], unit=units["ward"], kind="bulletin", title="Bản tin", body="",
                         fields=long_bulletin, channel_names=["tg"])
-    with pytest.raises(Invalid, match=r"kênh tg.*giới hạn là 20480.*thừa \d+ ký tự"):
+    with translation.override("vi"), pytest.raises(Invalid, match=r"kênh tg.*giới hạn là 20480.*thừa \d+ ký tự"):
         post_submit(draft, by=people["lan"])
     draft.refresh_from_db()
     assert draft.workflow == "draft"
