@@ -12,6 +12,8 @@ from django.utils.translation import gettext as _
 from bot.channel_config import channel_add
 from bot.models import Channel, Unit
 from bot.org import get_user, unit_add, user_add
+from bot.content.series import series_add, series_approve
+from bot.content.slogans import add_slogan
 from bot.posts import post_approve, post_create, post_submit
 from channels import registry
 from channels.sandbox.app import Sandbox, fake_class_for
@@ -59,14 +61,39 @@ class Seeded:
     posts: list[int]
 
 
+SLOGANS = [
+    ("Cải cách hành chính vì nhân dân phục vụ", "Kế hoạch thông tin, tuyên truyền CCHC năm 2024"),
+    ("Người dân và doanh nghiệp là trung tâm của cải cách hành chính", "Nghị quyết số 76/NQ-CP"),
+    ("Nộp hồ sơ trực tuyến: nhanh hơn, minh bạch hơn, tiết kiệm hơn", ""),
+    ("Xây dựng nền hành chính dân chủ, chuyên nghiệp, hiện đại, tinh gọn, hiệu lực, hiệu quả", "Nghị quyết số 76/NQ-CP"),
+    ("Lấy sự hài lòng của người dân làm thước đo chất lượng phục vụ", ""),
+]
+
+
 def seed(sandbox_url: str, sandbox: Sandbox) -> Seeded:
-    if not Unit.objects.filter(slug=HOME).exists():
+    first_time = not Unit.objects.filter(slug=HOME).exists()
+    if first_time:
         for slug, name, parent in UNITS:
             unit_add(slug=slug, name=name, parent_slug=parent)
         for username, role, unit in USERS:
             user_add(username=username, role=role, unit_slug=unit, password=PASSWORD)
-    channels = [_demo_channel(kind, sandbox_url, sandbox) for kind in registry.kinds()]
-    return Seeded(channels, _demo_posts([c for c in channels if c is not None]))
+        for text, source in SLOGANS:
+            add_slogan(Unit.objects.get(slug=HOME), text, source=source)
+    channels = [c for c in (_demo_channel(kind, sandbox_url, sandbox) for kind in registry.kinds()) if c is not None]
+    if first_time:
+        _demo_series(channels)
+    return Seeded(channels, _demo_posts(channels))
+
+
+def _demo_series(channels: list[Channel]) -> None:
+    """Two slogans a month from the library, pre-approved; the monthly bulletin as drafts to approve."""
+    editor, leader, unit = get_user("bientap"), get_user("lanhdao"), Unit.objects.get(slug=HOME)
+    names = [c.name for c in channels]
+    slogans = series_add(unit=unit, author=editor, name="Hai khẩu hiệu mỗi tháng", channel_names=names,
+                         preset="two-slogans", template={"title": "Khẩu hiệu ngày {day}/{month}/{year}"})
+    series_approve(slogans, by=leader)
+    series_add(unit=unit, author=editor, name="Bản tin CCHC hằng tháng", channel_names=names, preset="monthly-bulletin",
+               template={"title": "Bản tin cải cách hành chính tháng {month}/{year}", "body": BULLETIN[1]})
 
 
 def _demo_channel(kind: str, sandbox_url: str, sandbox: Sandbox) -> Channel | None:
@@ -112,5 +139,6 @@ def welcome(seeded: Seeded, web_url: str, sandbox_url: str) -> str:
             "url": web_url, "pw": PASSWORD},
         _("What the platforms received: %(url)s/_sandbox/<telegram|facebook|zalo>/state") % {"url": sandbox_url},
         _("Watch the deliveries: loa post list"),
+        _("The slogan library and two series are seeded: loa slogan list --unit %(unit)s; loa series list") % {"unit": HOME},
     ]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from bot import audit
+from bot.content.cards import hex_colour
 from bot.content.render import nfc
 from bot.errors import Invalid, NotFound
 from bot.models import MAX_UNIT_DEPTH, Profile, Role, Unit
@@ -34,8 +35,20 @@ def get_user(username: str):
         raise NotFound(_("Unknown user %(name)s.") % {"name": username}) from None
 
 
-def unit_add(*, slug: str, name: str, parent_slug: str | None = None, actor=None) -> Unit:
+def _colour(value: str | None, default: str) -> str:
+    if not value:
+        return default
+    try:
+        return hex_colour(value, "")
+    except ValueError:
+        raise Invalid(_("The colour %(value)s is not a hex colour like #b3261e.") % {"value": value}) from None
+
+
+def unit_add(*, slug: str, name: str, parent_slug: str | None = None, primary: str | None = None,
+             accent: str | None = None, actor=None) -> Unit:
     name = nfc(name).strip()
+    primary = _colour(primary, Unit._meta.get_field("primary_color").default)
+    accent = _colour(accent, Unit._meta.get_field("accent_color").default)
     if not SLUG_RE.match(slug):
         raise Invalid(_("Unit code %(slug)s is not valid: use lower-case letters, digits and hyphens.") % {"slug": slug})
     if not name:
@@ -49,7 +62,7 @@ def unit_add(*, slug: str, name: str, parent_slug: str | None = None, actor=None
     if Unit.objects.filter(slug=slug).exists():
         raise Invalid(_("A unit with code %(slug)s already exists.") % {"slug": slug})
     with transaction.atomic():
-        unit = Unit.objects.create(slug=slug, name=name, parent=parent)
+        unit = Unit.objects.create(slug=slug, name=name, parent=parent, primary_color=primary, accent_color=accent)
         audit.record("unit.add", unit, actor=actor, unit=unit, name=name, parent=parent_slug or "")
     return unit
 

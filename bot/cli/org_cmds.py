@@ -21,6 +21,8 @@ def register(sub) -> None:
     p.add_argument("slug")
     p.add_argument("--name", required=True)
     p.add_argument("--parent", metavar="SLUG")
+    p.add_argument("--primary-color", metavar="#RRGGBB", help="the unit's colour on its image cards")
+    p.add_argument("--accent-color", metavar="#RRGGBB")
     p.set_defaults(handler=cmd_unit_add)
     p = unit.add_parser("list", help="list units")
     p.add_argument("--json", action="store_true")
@@ -40,7 +42,8 @@ def cmd_migrate(args) -> int:
 
 
 def cmd_unit_add(args) -> int:
-    unit = unit_add(slug=args.slug, name=args.name, parent_slug=args.parent)
+    unit = unit_add(slug=args.slug, name=args.name, parent_slug=args.parent,
+                    primary=args.primary_color, accent=args.accent_color)
     print(unit.pk)
     return 0
 

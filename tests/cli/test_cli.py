@@ -305,3 +305,9 @@ def test_a_broken_fields_file_is_refused(cli, org, tmp_path):
     empty.write_text('{"service": "Khai sinh", "steps": []}', encoding="utf-8")
     assert_refused(cli, ["post", "add", "--unit", "ben-thanh", "--kind", "guide", "--title", "T",
                          "--fields-file", str(empty), "--channel", "bang", "--by", "lan"], "steps")
+
+
+def test_a_unit_gets_its_card_colours_and_a_bad_colour_is_refused(cli, org):
+    assert cli("unit", "add", "p-moi", "--name", "Phường Mới", "--parent", "hcm", "--primary-color", "#0B5394")[0] == 0
+    assert Unit.objects.get(slug="p-moi").primary_color == "#0b5394"
+    assert_refused(cli, ["unit", "add", "p-do", "--name", "Phường Đỏ", "--primary-color", "đỏ"], "đỏ")
