@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bot.channel_config import secret_keys
 from bot.crypto import SecretsUnreadable
-from bot.models import AuditEntry, Channel, Delivery, Post, Profile, Unit, Workflow
+from bot.models import AuditEntry, Channel, Delivery, Post, Profile, RateSlot, Series, Slogan, Unit, Workflow
 
 
 @admin.register(Unit)
@@ -72,6 +72,29 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Slogan)
+class SloganAdmin(admin.ModelAdmin):
+    list_display = ("text", "unit", "source", "times_used", "last_used_at")
+    list_filter = ("unit",)
+    search_fields = ("text", "source")
+    readonly_fields = ("times_used", "last_used_at", "created_at")
+
+
+@admin.register(Series)
+class SeriesAdmin(admin.ModelAdmin):
+    list_display = ("name", "unit", "kind", "preset", "active", "approver")
+    list_filter = ("kind", "active", "unit")
+    readonly_fields = ("author", "approver", "created_at")
+
+
+@admin.register(RateSlot)
+class RateSlotAdmin(admin.ModelAdmin):
+    list_display = ("key", "tat")
 
     def has_add_permission(self, request):
         return False
