@@ -89,6 +89,36 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """Something a citizen wrote to us on the platform: a comment, a message, a thread reply.
+
+    `remote_id` is unique per channel (so a reply seen by a webhook and by polling is one);
+    `in_reply_to` is the platform id of our published post it answers (a Delivery's remote_id),
+    when the platform says; `answer_to` is what `Adapter.reply(to, …)` needs to answer it.
+    `author_id` is the platform's id for the person, pseudonymised by the caller before storing.
+    """
+
+    remote_id: str
+    text: str
+    author_id: str
+    author_name: str = ""
+    received_at: float = 0.0  # epoch seconds
+    in_reply_to: str = ""
+    answer_to: str = ""
+    kind: str = "comment"  # comment | message | follow | unfollow
+    attachments: tuple[str, ...] = ()  # URLs or platform file ids
+
+
+@dataclass(frozen=True)
+class ThreadLink:
+    """Telegram only: our channel post `post_id` was copied into the discussion group as message
+    `thread_id`; comments replying to `thread_id` answer the post. Caught live, never listed later."""
+
+    post_id: str
+    thread_id: str
+
+
+@dataclass(frozen=True)
 class Health:
     ok: bool
     detail: str = ""
@@ -193,6 +223,21 @@ class Adapter(ABC):
     def reply(self, to: str, text: str) -> Published:
         """Answer a citizen (a comment, a message) on this platform."""
         raise NotImplementedError(f"{self.kind} cannot reply yet")
+
+    def fetch_replies(self, cursor: str, recent_posts: tuple[str, ...] = ()) -> tuple[list, str]:
+        """Poll for what citizens wrote since `cursor` (opaque, stored by the caller; "" = start);
+        `recent_posts` are the remote ids of our recent posts, for platforms that list per post.
+        Returns ([Reply | ThreadLink, ...], new cursor)."""
+        return [], cursor
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True only when the request provably comes from the platform (signature, secret token).
+        Must be checked before anything of the body is stored. Header names are lower-case."""
+        return False
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list:
+        """[Reply | ThreadLink, ...] from a verified webhook body; BadContent when it is malformed."""
+        return []
 
     def health(self) -> Health:
         """Whether the channel can publish right now (token valid, bot admin, quota left)."""
