@@ -235,6 +235,17 @@ class Adapter(ABC):
         Must be checked before anything of the body is stored. Header names are lower-case."""
         return False
 
+    @classmethod
+    def webhook_routes(cls, body: bytes) -> list[tuple[str, str]]:
+        """For a shared webhook URL: (setting key, value) pairs naming the channels a body is for
+        (e.g. ("page_id", "123")), read before any verification; [] when the body names none."""
+        return []
+
+    @classmethod
+    def webhook_handshake(cls, query: Mapping[str, str], configs: list[ChannelConfig]) -> str | None:
+        """A GET verification handshake (Facebook's hub.challenge): the text to answer, or None."""
+        return None
+
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list:
         """[Reply | ThreadLink, ...] from a verified webhook body; BadContent when it is malformed."""
         return []

@@ -10,8 +10,9 @@ import html
 import re
 import time
 from datetime import datetime
-from typing import Callable
+from typing import Callable, Mapping
 
+from channels import zalo_inbound
 from channels.base import Adapter, ChannelConfig, Health, Image, Limits, Message, Published, Rate, Setting
 from channels.errors import AuthExpired, BadContent, ChannelError, OutcomeUnknown, RateLimited
 from channels.zalo_api import (NIGHT_MESSAGE, VIETNAM, StillProcessing, ZaloApi, seconds_to_next_minute,
@@ -180,6 +181,28 @@ class ZaloAdapter(Adapter):
         if not message_id:
             raise OutcomeUnknown("Zalo's answer to the message carried no message id.")
         return Published(str(message_id))
+
+    # -- citizens writing back (channels/zalo_inbound.py) ----------------------------------------------
+
+    def fetch_replies(self, cursor: str, recent_posts: tuple[str, ...] = ()) -> tuple[list, str]:
+        """Messages citizens sent the OA since `cursor`, from listrecentchat (platform-apis §1.5)."""
+        return zalo_inbound.poll(self.api, cursor)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """X-ZEvent-Signature = SHA-256(app_id + body + timestamp + OA secret key) (platform-apis §1.6)."""
+        return zalo_inbound.verify(headers, body, self.config.get("app_id"), self.config.get("oa_secret_key"))
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list:
+        """Citizens' messages and follows in a verified webhook body; BadContent when malformed."""
+        return zalo_inbound.parse(body)
+
+    @classmethod
+    def webhook_routes(cls, body: bytes) -> list[tuple[str, str]]:
+        """The channel a body is for, by its OA id (one webhook URL serves every OA of the app)."""
+        found = zalo_inbound.oa_id(body)
+        return [("oa_id", found)] if found else []
+
+    oa_id = staticmethod(zalo_inbound.oa_id)
 
     def upload_image(self, image: Image) -> str:
         """Upload a picture for CS image messages (≤ 1 MB JPEG/PNG, recompressed if needed); its attachment_id."""

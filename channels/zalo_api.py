@@ -101,7 +101,14 @@ class ZaloApi:
 
     def call(self, method: str, path: str, *, body: Any = None, params: Mapping | None = None,
              files: Mapping | None = None) -> dict:
-        """One OA call; returns `data`. A refused token is refreshed once and the call repeated once."""
+        """One OA call; returns `data` when it is an object, else {}."""
+        data = self.call_raw(method, path, body=body, params=params, files=files)
+        return data if isinstance(data, dict) else {}
+
+    def call_raw(self, method: str, path: str, *, body: Any = None, params: Mapping | None = None,
+                 files: Mapping | None = None) -> Any:
+        """One OA call; returns `data` as Zalo sent it (listrecentchat answers a list, §1.5).
+        A refused token is refreshed once and the call repeated once."""
         used = self.fresh_token()
         answer = self._send(method, path, used, body, params, files)
         if answer.get("error") in TOKEN_ERRORS:
@@ -110,8 +117,7 @@ class ZaloApi:
             if answer.get("error") in TOKEN_ERRORS:
                 raise AuthExpired(f"Zalo refuses Loa's access token even after renewing it; {REAUTHORISE}")
         self._raise_for(answer)
-        data = answer.get("data")
-        return data if isinstance(data, dict) else {}
+        return answer.get("data")
 
     def _send(self, method: str, path: str, token: str, body: Any, params: Mapping | None,
               files: Mapping | None) -> dict:

@@ -11,19 +11,30 @@ previous access token stops working at once (-216), so a process still holding i
 The OAuth error codes (-14xxx) are the fake's own: Zalo's real OAuth error body is unconfirmed (§1.2).
 
 configure(data), all keys optional:
-  {"apps": [{"app_id", "app_secret", "rate_per_minute": 4000}],   # (re)configuring an app resets its budget
+  {"apps": [{"app_id", "app_secret", "rate_per_minute": 4000,     # (re)configuring an app resets its budget;
+             "webhook_url": "http://…", "webhook_retry_delays": [0.05, …]}],  # app_secret optional on update
    "oas": [{"oa_id", "name", "app_id", "access_token", "refresh_token", "access_expires_in": 90000,
             "verify_polls": 1, "monthly_broadcasts": 4, "followers": ["<user id>", ...],
-            "interactions": {"<user id>": <epoch ms>}}],
+            "interactions": {"<user id>": <epoch ms>}, "oa_secret_key": "<signs webhooks>"}],
    "now": <epoch seconds to freeze the fake's clock, or null for real time>,
    "expire_access_token": "<oa id>",          # the OA's current access token expires now (→ -220)
    "fail_next": {"<oa id>": [-223, ...]}}     # the OA's next authorised calls answer these error codes
 state(): {"now": <epoch s>, "oas": {"<oa id>": {"name", "app_id", "access_token", "access_expires_at",
    "refresh_token", "refresh_calls": n, "refresh_history": [{"at", "presented", "ok"}], "articles": [...],
    "processing": [{"token", "polls_left"}], "broadcasts": [{"message_id", "article_ids", "target", "followers",
-   "month", "at"}], "cs_messages": [...], "uploads": [...], "inbox": [...], "interactions": {...}}},
-   "unknown_refresh_calls": n}
-inject(data): {"oa_id", "user_id", "text"} — a citizen writes to the OA (opens the 7-day CS window).
+   "month", "at"}], "cs_messages": [{"message_id", "user_id", "message", "at_ms", "seq"}], "uploads": [...],
+   "inbox": [<listrecentchat elements, src 1>], "interactions": {...}}},
+   "apps": {"<app id>": {"webhook_url", "webhook_disabled"}}, "unknown_refresh_calls": n,
+   "deliveries": [{"id", "app_id", "oa_id", "event_name", "url", "status": "pending"|"delivered"|"dropped",
+                   "attempts": [{"num_retry", "status" | "error"}], "body": <the JSON sent>, "signature", "delays"}]}
+inject(data): {"oa_id", "user_id", "text", "name"?, "image_url"?, "event"?: "follow"|"unfollow"} — a citizen
+writes to the OA (opens the 7-day CS window): the message is listed by GET /v2.0/oa/listrecentchat (newest
+first, src 1, from_id a JSON number) and, when the OA's app has a webhook_url and the OA an oa_secret_key,
+POSTed there at once as user_send_text (user_send_image with image_url) signed with X-ZEvent-Signature =
+sha256(app_id + raw body + timestamp + oa_secret_key). Zalo wants HTTP 200 within 2 s; a failed delivery is
+retried after each of webhook_retry_delays (Zalo: 30 s … 1 h, scaled down here) with a num_retry header,
+then dropped and the app's webhook disabled, as Zalo does, until webhook_url is configured again (§1.6).
+`settle()` (in process) waits for deliveries under way.
 Faults are keyed by OA id on /zalo and by app id on /zalo-oauth ('timeout' fires before the refresh token
 is consumed; only 'timeout' and 'server_error' apply there); fail_after_accept applies to broadcasts.
 """
@@ -31,12 +42,15 @@ is consumed; only 'timeout' and 'server_error' apply there); fail_after_accept a
 from __future__ import annotations
 
 import hashlib
-
+import http.client
+import itertools
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from channels.sandbox.core import Platform, Request, Response, Timeout, json_response
 
@@ -45,6 +59,8 @@ MAX_IMAGE = 1_000_000
 REFRESH_LIFETIME = 90 * 86400  # refresh tokens live 3 months (platform-apis §1.2)
 WINDOW_MS, FREE_WINDOW_MS, FREE_REPLIES = 7 * 86400_000, 48 * 3600_000, 8
 LIMITS = {"title": 150, "author": 50, "description": 300}
+RETRY_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8)  # Zalo retries after 30 s, 5, 15, 30 min and 1 h (§1.6), scaled down
+WEBHOOK_TIMEOUT = 2.0  # Zalo wants HTTP 200 within 2 seconds (§1.6)
 
 
 def ok(data: dict) -> dict:
@@ -75,6 +91,8 @@ class OA:
     cs_messages: list = field(default_factory=list)
     uploads: list = field(default_factory=list)
     inbox: list = field(default_factory=list)
+    names: dict = field(default_factory=dict)  # user id -> display name, from what they wrote
+    oa_secret_key: str = ""
     refresh_calls: int = 0
     refresh_history: list = field(default_factory=list)
     fail_next: list = field(default_factory=list)
@@ -93,6 +111,9 @@ class ZaloFake(Platform):
         self.refresh_owner: dict[str, str] = {}  # every refresh token ever issued -> its OA id
         self.unknown_refresh_calls = 0
         self.serial = 0
+        self.deliveries: list[dict] = []
+        self.threads: list[threading.Thread] = []
+        self.order = itertools.count(1)  # orders messages sent in the same millisecond (frozen clock)
 
     def now(self) -> float:
         return self.frozen_now if self.frozen_now is not None else time.time()
@@ -296,12 +317,37 @@ class ZaloFake(Platform):
         message_id = uuid.uuid4().hex
         free_used = sum(1 for m in oa.cs_messages if m["user_id"] == user_id and m["at_ms"] >= last)
         oa.cs_messages.append({"message_id": message_id, "user_id": user_id, "message": message,
-                               "at_ms": int(self.now() * 1000)})
+                               "at_ms": int(self.now() * 1000), "seq": next(self.order)})
         data = {"message_id": message_id, "user_id": user_id}
         if self.now() * 1000 - last <= FREE_WINDOW_MS and free_used < FREE_REPLIES:  # else paid: no quota
             data["quota"] = {"quota_type": "reply", "remain": str(FREE_REPLIES - free_used - 1),
                              "total": str(FREE_REPLIES)}
         return ok(data)
+
+    def list_recent_chat(self, oa: OA, request: Request) -> dict:
+        """GET /v2.0/oa/listrecentchat?data={"offset","count"}: the OA's messages both ways, newest first,
+        at most 10 per request (§1.5); ids are JSON numbers, as Zalo sends them (§1.1)."""
+        try:
+            query = json.loads(request.query["data"])
+            offset, count = query["offset"], query["count"]
+        except (KeyError, ValueError, TypeError):
+            return err(-201, "data must be a JSON object with offset and count")
+        if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in (offset, count)):
+            return err(-201, "offset and count must be non-negative integers")
+        if count > 10:
+            return err(-210, "count must not exceed 10")
+        chat = [(m["seq"], {k: v for k, v in m.items() if k != "seq"}) for m in oa.inbox]
+        chat += [(m["seq"], self._sent_element(oa, m)) for m in oa.cs_messages]
+        chat.sort(key=lambda pair: (pair[1]["time"], pair[0]), reverse=True)
+        return {"error": 0, "message": "Success", "data": [element for _, element in chat[offset:offset + count]]}
+
+    def _sent_element(self, oa: OA, sent: dict) -> dict:
+        """A CS message the OA sent, as listrecentchat shows it (src 0)."""
+        text = sent["message"].get("text")
+        return {"src": 0, "time": sent["at_ms"], "type": "text" if text else "photo",
+                "message": text or "", "message_id": sent["message_id"], "from_id": _number(oa.oa_id),
+                "to_id": _number(sent["user_id"]), "from_display_name": oa.name, "from_avatar": "",
+                "to_display_name": oa.names.get(sent["user_id"], ""), "to_avatar": ""}
 
     # -- control surface -----------------------------------------------------------------------------
 
@@ -310,9 +356,7 @@ class ZaloFake(Platform):
             if "now" in data:
                 self.frozen_now = data["now"]
             for app in data.get("apps", ()):
-                self.apps[str(app["app_id"])] = {"app_secret": app["app_secret"],
-                                                 "rate_per_minute": int(app.get("rate_per_minute", 4000))}
-                self.minute_calls = {k: v for k, v in self.minute_calls.items() if k[0] != str(app["app_id"])}
+                self._add_app(app)
             for spec in data.get("oas", ()):
                 self._add_oa(spec)
             for oa_id, codes in data.get("fail_next", {}).items():
@@ -321,6 +365,16 @@ class ZaloFake(Platform):
                 self.oas[str(data["expire_access_token"])].access_expires_at = self.now() - 1
             return {"apps": sorted(self.apps), "oas": sorted(self.oas)}
 
+    def _add_app(self, spec: dict) -> None:
+        app_id = str(spec["app_id"])
+        app = self.apps.setdefault(app_id, {"app_secret": spec.get("app_secret", ""), "webhook_url": "",
+                                            "webhook_retry_delays": list(RETRY_DELAYS), "webhook_disabled": False})
+        app.update({k: spec[k] for k in ("app_secret", "webhook_retry_delays") if k in spec})
+        app["rate_per_minute"] = int(spec.get("rate_per_minute", 4000))
+        if "webhook_url" in spec:  # setting the URL again re-subscribes an app whose webhook Zalo disabled
+            app["webhook_url"], app["webhook_disabled"] = spec["webhook_url"] or "", False
+        self.minute_calls = {k: v for k, v in self.minute_calls.items() if k[0] != app_id}
+
     def _add_oa(self, spec: dict) -> None:
         oa = OA(oa_id=str(spec["oa_id"]), name=spec.get("name", "OA"), app_id=str(spec["app_id"]),
                 access_token="", refresh_token="", access_expires_at=0, refresh_expires_at=0,
@@ -328,7 +382,8 @@ class ZaloFake(Platform):
                 verify_polls=int(spec.get("verify_polls", 1)),
                 monthly_broadcasts=int(spec.get("monthly_broadcasts", 4)),
                 followers=[str(f) for f in spec.get("followers", ())],
-                interactions={str(k): int(v) for k, v in spec.get("interactions", {}).items()})
+                interactions={str(k): int(v) for k, v in spec.get("interactions", {}).items()},
+                oa_secret_key=str(spec.get("oa_secret_key", "")))
         self.oas[oa.oa_id] = oa
         self._issue(oa, spec["access_token"], spec["refresh_token"])
 
@@ -339,8 +394,10 @@ class ZaloFake(Platform):
         secret, access, refresh = f"secret-{slug}", f"at-{slug}-0", f"rt-{slug}-0"
         account = {"apps": [{"app_id": app_id, "app_secret": secret}],
                    "oas": [{"oa_id": oa_id, "name": title, "app_id": app_id, "access_token": access,
-                            "refresh_token": refresh, "verify_polls": 1, "monthly_broadcasts": 40}]}
+                            "refresh_token": refresh, "verify_polls": 1, "monthly_broadcasts": 40,
+                            "oa_secret_key": f"oa-secret-{slug}"}]}
         pairs = {"oa_id": oa_id, "app_id": app_id, "app_secret": secret, "access_token": access,
+                 "oa_secret_key": f"oa-secret-{slug}",
                  "refresh_token": refresh, "default_cover_url": "https://loa.example/cover.png",
                  "author": title[:50], "night_rule": "off", "monthly_broadcasts": "40"}
         return account, pairs
@@ -352,17 +409,120 @@ class ZaloFake(Platform):
                 view = {k: v for k, v in vars(oa).items() if k != "processing"}
                 view["processing"] = [{"token": t, "polls_left": j["polls_left"]} for t, j in oa.processing.items()]
                 oas[oa.oa_id] = json.loads(json.dumps(view))
-            return {"now": self.now(), "oas": oas, "unknown_refresh_calls": self.unknown_refresh_calls}
+            apps = {app_id: {"webhook_url": app["webhook_url"], "webhook_disabled": app["webhook_disabled"]}
+                    for app_id, app in self.apps.items()}
+            return {"now": self.now(), "oas": oas, "apps": apps, "unknown_refresh_calls": self.unknown_refresh_calls,
+                    "deliveries": json.loads(json.dumps(self.deliveries))}
 
     def inject(self, data: dict) -> dict:
+        """A citizen writes to (or follows, or leaves) the OA: listed for polling, and sent to the webhook."""
         with self.lock:
             oa = self.oas.get(str(data.get("oa_id")))
             if oa is None:
                 return {"error": f"unknown OA {data.get('oa_id')!r}"}
-            user_id, at_ms, msg_id = str(data["user_id"]), int(self.now() * 1000), uuid.uuid4().hex
-            oa.interactions[user_id] = at_ms
-            oa.inbox.append({"msg_id": msg_id, "user_id": user_id, "text": data.get("text", ""), "at_ms": at_ms})
-            return {"msg_id": msg_id, "user_id": user_id, "timestamp": str(at_ms)}
+            user_id, at_ms = str(data["user_id"]), int(self.now() * 1000)
+            if data.get("event") in ("follow", "unfollow"):
+                envelope, answer = self._follow(oa, user_id, data["event"], at_ms), {}
+            else:
+                envelope, answer = self._user_message(oa, user_id, data, at_ms)
+            delivery = self._queue_delivery(oa, envelope)
+        if delivery is not None:
+            self._start(delivery)
+        return {**answer, "user_id": user_id, "timestamp": str(at_ms), "delivery": delivery and delivery["id"]}
+
+    def _user_message(self, oa: OA, user_id: str, data: dict, at_ms: int) -> tuple[dict, dict]:
+        """Store the message as listrecentchat shows it; the user_send_* envelope the webhook carries."""
+        msg_id, text, image = uuid.uuid4().hex[:20], data.get("text", ""), data.get("image_url")
+        oa.interactions[user_id] = at_ms  # a message opens the 7-day CS window (§1.3)
+        oa.names[user_id] = data.get("name", "Người dân")
+        element = {"src": 1, "time": at_ms, "type": "photo" if image else "text", "message": text,
+                   "message_id": msg_id, "from_id": _number(user_id), "to_id": _number(oa.oa_id),
+                   "from_display_name": oa.names[user_id], "from_avatar": "", "to_display_name": oa.name,
+                   "to_avatar": "", **({"url": image, "thumb": image, "description": ""} if image else {})}
+        oa.inbox.append({**element, "seq": next(self.order)})
+        message = {"text": text, "msg_id": msg_id}
+        if image:
+            message["attachments"] = [{"type": "image", "payload": {"thumbnail": image, "url": image}}]
+        envelope = {"app_id": oa.app_id, "sender": {"id": user_id}, "user_id_by_app": _by_app(oa.app_id, user_id),
+                    "recipient": {"id": oa.oa_id}, "event_name": "user_send_image" if image else "user_send_text",
+                    "message": message, "timestamp": str(at_ms)}
+        return envelope, {"msg_id": msg_id}
+
+    def _follow(self, oa: OA, user_id: str, event: str, at_ms: int) -> dict:
+        oa.followers = [f for f in oa.followers if f != user_id] + ([user_id] if event == "follow" else [])
+        if event == "follow":
+            oa.interactions[user_id] = at_ms  # following opens the CS window too (§1.3)
+        return {"oa_id": oa.oa_id, "follower": {"id": user_id}, "user_id_by_app": _by_app(oa.app_id, user_id),
+                "event_name": event, "source": "oa_profile", "app_id": oa.app_id, "timestamp": str(at_ms)}
+
+    # -- the webhook emitter -------------------------------------------------------------------------
+
+    def _queue_delivery(self, oa: OA, envelope: dict) -> dict | None:
+        """A delivery record with the exact bytes and headers to send, or None when no webhook is set."""
+        app = self.apps.get(oa.app_id)
+        if not app or not app["webhook_url"] or app["webhook_disabled"] or not oa.oa_secret_key:
+            return None
+        body = json.dumps(envelope, ensure_ascii=False)  # raw UTF-8 on the wire, as Zalo sends Vietnamese
+        mac = hashlib.sha256(oa.app_id.encode() + body.encode() + envelope["timestamp"].encode()
+                             + oa.oa_secret_key.encode()).hexdigest()
+        delivery = {"id": len(self.deliveries) + 1, "app_id": oa.app_id, "oa_id": oa.oa_id,
+                    "event_name": envelope["event_name"], "url": app["webhook_url"], "status": "pending",
+                    "attempts": [], "body": body, "signature": mac, "delays": list(app["webhook_retry_delays"])}
+        self.deliveries.append(delivery)
+        return delivery
+
+    def _start(self, delivery: dict) -> None:
+        thread = threading.Thread(target=self._deliver, args=(delivery,), name="zalo-webhook", daemon=True)
+        with self.lock:
+            self.threads.append(thread)
+        thread.start()
+
+    def _deliver(self, delivery: dict) -> None:
+        """POST until HTTP 200, retrying after each delay with num_retry; then drop and disable (§1.6)."""
+        for attempt, delay in enumerate([0.0, *delivery["delays"]]):
+            time.sleep(delay)  # the platform's retry schedule, scaled down; not a test's synchronisation
+            outcome = self._post(delivery, attempt)
+            with self.lock:
+                delivery["attempts"].append({"num_retry": attempt, **outcome})
+                if outcome.get("status") == 200:
+                    delivery["status"] = "delivered"
+                    return
+        with self.lock:
+            delivery["status"] = "dropped"
+            self.apps[delivery["app_id"]]["webhook_disabled"] = True
+
+    def _post(self, delivery: dict, attempt: int) -> dict:
+        url = urlsplit(delivery["url"])
+        connection_class = http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
+        headers = {"Content-Type": "application/json", "X-ZEvent-Signature": delivery["signature"]}
+        if attempt:
+            headers["num_retry"] = str(attempt)
+        connection = connection_class(url.hostname, url.port, timeout=WEBHOOK_TIMEOUT)
+        try:
+            path = (url.path or "/") + (f"?{url.query}" if url.query else "")
+            connection.request("POST", path, delivery["body"].encode(), headers)
+            response = connection.getresponse()
+            response.read()
+            return {"status": response.status}
+        except (OSError, http.client.HTTPException) as exc:
+            return {"error": type(exc).__name__}
+        finally:
+            connection.close()
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait (in process) until every webhook delivery under way has been delivered or dropped."""
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(timeout)
+        with self.lock:
+            self.threads = [t for t in self.threads if t.is_alive()]
+
+    def reset(self) -> None:
+        self.settle()
+        with self.lock:
+            super().reset()
+            self.deliveries.clear()
 
 
 API_ROUTES = {
@@ -374,7 +534,18 @@ API_ROUTES = {
     ("GET", "/v2.0/article/getslice"): "article_slice",
     ("POST", "/v2.0/oa/message"): "broadcast",
     ("POST", "/v3.0/oa/message/cs"): "message_cs",
+    ("GET", "/v2.0/oa/listrecentchat"): "list_recent_chat",
 }
+
+
+def _number(user_or_oa_id: str) -> int | str:
+    """listrecentchat's from_id/to_id are JSON numbers (integers past 2^53, §1.1); kept as text if not digits."""
+    return int(user_or_oa_id) if user_or_oa_id.isdigit() else user_or_oa_id
+
+
+def _by_app(app_id: str, user_id: str) -> str:
+    """user_id_by_app: the app-scoped id, different from the OA-scoped one (§1.6)."""
+    return str(int(hashlib.sha256(f"{app_id}:{user_id}".encode()).hexdigest()[:15], 16))
 
 
 def _json(request: Request):
