@@ -6,24 +6,21 @@ import asyncio
 import contextlib
 import logging
 import re
-import warnings
-from datetime import timedelta
 from typing import Any, Awaitable, Callable
 
-import httpx
-from telegram import Bot, InputFile, InputMediaPhoto, ReplyParameters
+from telegram import Bot, InputMediaPhoto, ReplyParameters
 from telegram import Message as TgMessage
 from telegram.constants import ParseMode
 from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, NetworkError, RetryAfter,
                             TelegramError, TimedOut)
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
 
+from channels import telegram_inbound as inbound
 from channels.base import Adapter, Health, Limits, Message, Published, Rate, Setting
 from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, OutcomeUnknown, RateLimited
 from channels.http import redact
-from channels.telegram_format import (ALBUM_MAX, CAPTION_LIMIT, MAX_PARTS, PHOTO_BYTES, TEXT_LIMIT, Plan, Upload,
-                                      plan, thread, to_html)
+from channels.telegram_format import (ALBUM_MAX, CAPTION_LIMIT, MAX_PARTS, PHOTO_BYTES, TEXT_LIMIT, Plan, input_file,
+                                      never_sent, parse_chat, permalink, plan, retry_seconds, thread, to_html)
 
 # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -62,7 +59,8 @@ class TelegramAdapter(Adapter):
         Setting("chat_id", "The channel: @username if public, or its numeric id (-100…). The bot must be an "
                            "administrator allowed to post.", required=True),
         Setting("discussion_chat_id", "Numeric id of the channel's linked discussion group, where comments arrive."),
-        Setting("webhook_secret", "Secret token Telegram sends with each webhook call (for feedback).", secret=True),
+        Setting("webhook_secret", "Secret token Telegram sends with each webhook call (for feedback): 1-256 of "
+                                  "A-Z a-z 0-9 _ -.", secret=True),
         Setting("api_base", f"Bot API root; the token and /method are appended (default {DEFAULT_API_BASE})."),
         Setting("timeout", "Seconds to wait for Telegram (default 20)."),
     )
@@ -124,6 +122,29 @@ class TelegramAdapter(Adapter):
             return self._run(self._health)
         except ChannelError as exc:
             return Health(False, exc.message)
+
+    # -- citizens' replies coming in (channels/telegram_inbound.py; plain HTTP, raw JSON)
+
+    def fetch_replies(self, cursor: str, recent_posts: tuple[str, ...] = ()) -> tuple[list, str]:
+        """Short-poll getUpdates from `cursor`: discussion-group comments, thread links, private messages.
+        ([], cursor) while a webhook is set: Telegram then delivers to the webhook only."""
+        return self._updates().poll(cursor, inbound.Inbox(self.config.get("discussion_chat_id")))
+
+    def verify_webhook(self, headers, body: bytes) -> bool:
+        """The X-Telegram-Bot-Api-Secret-Token header equals this channel's webhook_secret."""
+        return inbound.verify(headers, self.config.get("webhook_secret"))
+
+    def parse_webhook(self, headers, body: bytes) -> list:
+        """One Update, mapped exactly as fetch_replies maps it."""
+        return inbound.parse_body(body, inbound.Inbox(self.config.get("discussion_chat_id")))
+
+    def set_webhook(self, url: str) -> None:
+        """Have Telegram POST updates to `url` with the channel's webhook_secret; "" returns to polling."""
+        self._updates().set_webhook(url, self.config.get("webhook_secret"))
+
+    def _updates(self) -> inbound.Updates:
+        return inbound.Updates(self.config.get("api_base") or DEFAULT_API_BASE, self.config.get("token"),
+                               float(self.config.get("timeout") or 20))
 
     # -- one fresh Bot per asyncio.run(): PTB's httpx client belongs to the loop that built it
 
@@ -269,38 +290,3 @@ class TelegramAdapter(Adapter):
             f"but part {number} failed: {self.verdict(exc).message} Parts {number} to {total} may be missing; "
             "finish the thread by hand instead of resending the whole post.")
 
-
-def input_file(upload: Upload, attach: bool = False) -> InputFile:
-    result = InputFile(upload.content, filename=upload.name, attach=attach)
-    result.mimetype = upload.mime or result.mimetype  # what Loa knows beats a guess from the name
-    return result
-
-
-def parse_chat(value: str) -> int | str:
-    """A numeric chat id (-100… for channels) or an @username."""
-    value = value.strip()
-    return int(value) if re.fullmatch(r"-?\d+", value) else "@" + value.lstrip("@")
-
-
-def permalink(message: TgMessage) -> str:
-    """t.me/<username>/<id> for public chats, t.me/c/<id without -100>/<id> for private channels."""
-    chat = message.chat
-    if chat.username:
-        return f"https://t.me/{chat.username}/{message.message_id}"
-    if str(chat.id).startswith("-100"):
-        return f"https://t.me/c/{str(chat.id)[4:]}/{message.message_id}"
-    return ""
-
-
-def retry_seconds(exc: RetryAfter) -> float:
-    """PTB 22 gives an int, or a timedelta when PTB_TIMEDELTA is set (and warns about the int)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        value = exc.retry_after
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-def never_sent(exc: NetworkError) -> bool:
-    """PTB wraps httpx: a refused or timed-out connection, or no free connection in the pool
-    ("Request was *not* sent"), means the request never left."""
-    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

@@ -1,12 +1,21 @@
 """What one post becomes on Telegram: HTML text counted as Telegram counts it, split into a thread,
-and the plan of messages (text, photo or album, then replies), checked before anything is sent."""
+the plan of messages (text, photo or album, then replies) checked before anything is sent, and the
+small helpers reading PTB's values (chat ids, permalinks, flood waits, unsent requests)."""
 
 from __future__ import annotations
 
 import html
 import re
+import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+
+import httpx
+from telegram import InputFile
+from telegram import Message as TgMessage
+from telegram.error import NetworkError, RetryAfter
+from telegram.warnings import PTBDeprecationWarning
 
 from channels.base import Message
 from channels.errors import BadContent, NotCreated
@@ -150,3 +159,39 @@ def read_upload(path: Path, mime: str) -> Upload:
         raise BadContent(f"the image {path.name} is {len(content) / 1048576:.1f} MB; "
                          "Telegram accepts photos up to 10 MB.")
     return Upload(path.name, content, mime)
+
+
+def input_file(upload: Upload, attach: bool = False) -> InputFile:
+    result = InputFile(upload.content, filename=upload.name, attach=attach)
+    result.mimetype = upload.mime or result.mimetype  # what Loa knows beats a guess from the name
+    return result
+
+
+def parse_chat(value: str) -> int | str:
+    """A numeric chat id (-100… for channels) or an @username."""
+    value = value.strip()
+    return int(value) if re.fullmatch(r"-?\d+", value) else "@" + value.lstrip("@")
+
+
+def permalink(message: TgMessage) -> str:
+    """t.me/<username>/<id> for public chats, t.me/c/<id without -100>/<id> for private channels."""
+    chat = message.chat
+    if chat.username:
+        return f"https://t.me/{chat.username}/{message.message_id}"
+    if str(chat.id).startswith("-100"):
+        return f"https://t.me/c/{str(chat.id)[4:]}/{message.message_id}"
+    return ""
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """PTB 22 gives an int, or a timedelta when PTB_TIMEDELTA is set (and warns about the int)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def never_sent(exc: NetworkError) -> bool:
+    """PTB wraps httpx: a refused or timed-out connection, or no free connection in the pool
+    ("Request was *not* sent"), means the request never left."""
+    return isinstance(exc.__cause__, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))

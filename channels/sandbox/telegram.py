@@ -16,7 +16,10 @@ configure(data), POST /_sandbox/telegram/accounts:
                           "limit_per_minute": 20, "window_seconds": 60 (flood control: at most
                               limit_per_minute messages per sliding window of window_seconds),
                           "migrated_to": null | <new chat id> (a group that became a supergroup),
-                          "linked_chat_id": null | <discussion group id>}]}]}
+                          "linked_chat_id": null | <discussion group id>}],
+               "webhook": {"url": "http://127.0.0.1:8000/hooks/telegram/phuong/", "secret_token": "s3cret"
+                           (or "secret"), "allowed_updates": [...], "attempts": 3, "retry_seconds": 0.05}
+                          (optional; as setWebhook, but any URL, loopback http too)}]}
     A chat listed under several bots is one chat; bot_status is per bot. Configuring again updates.
 
 state(), GET /_sandbox/telegram/state:
@@ -24,34 +27,54 @@ state(), GET /_sandbox/telegram/state:
                "html": the text or caption as the bot sent it when parse_mode was HTML>],
                "rate_limited": <429s answered for this chat>, "rate_limited_at": [<unix times>]}},
      "bots": {"<bot id>": {"username", "webhook": {"url", "secret_token", "allowed_updates",
-              "max_connections"}, "pending_updates": n}}}
+              "max_connections", "attempts", "retry_seconds"}, "pending_updates": n,
+              "deliveries": [{"update_id", "url", "attempts", "http_status": <last answer, null when
+              unreachable>, "status": "pending" | "delivered" | "dropped"}]}}}
 
 inject(data), POST /_sandbox/telegram/inject: a citizen writes in a group (or to the bot).
     {"chat_id": <id or "@username">, "text": "...",
-     "from": {"id": 9001, "first_name": "Lan"} (optional),
+     "from": {"id": 9001, "first_name": "Lan", "last_name": "Nguyễn"} (optional; in a private chat
+         the writer defaults to the chat itself: same id, its first_name),
      "reply_to_message_id": n (optional: a message of that chat),
      "reply_to_channel_post": n (optional, discussion groups: comment on channel post n; the fake
-         replies to the post's automatic forward and sets message_thread_id)}
+         replies to the post's automatic forward),
+     "edit_message_id": n (optional: the citizen edits their message n to "text"; an
+         "edited_message" update)}
+    In a supergroup a reply joins its parent's thread: message_thread_id = the parent's thread, or
+    the parent itself (a comment thread starts at the automatic forward); the bot's own replies too.
     Answers {"message": <Message>, "update_ids": [...]}; a "message" update is queued for every bot
     in the chat. Posts to a channel with a configured linked_chat_id are automatically forwarded
     into that group (is_automatic_forward, sender_chat, forward_origin), each queued as an update.
 
+Webhooks: while a bot has a webhook URL, every update queued for it (citizens' messages and edits,
+automatic forwards) is also POSTed there, in order, by one sender thread per bot: the Update as
+JSON, Content-Type application/json, and X-Telegram-Bot-Api-Secret-Token when a secret is set.
+A non-2xx answer or an unreachable URL is retried `attempts` times (backoff retry_seconds, doubling),
+then dropped; delivered or dropped, the update leaves the queue. getUpdates answers 409 Conflict
+while a webhook is set, as Telegram does, so a test of both paths uses two bots in the same group
+(or deleteWebhook between). `TelegramFake.settle()` waits (in process) for deliveries in flight.
+
 Faults are keyed by the chat id (as a string, after resolving @username); calls without a chat
 (getMe, getUpdates, webhooks) by the bot's id. Limits: text 4,096 and caption 1,024 visible
 characters after HTML parsing, counted in UTF-16 code units; albums 2-10 photos; photos 10 MB.
-Not modelled: webhook delivery, long polling (getUpdates answers at once), message entities,
-the per-bot global flood limit.
+Not modelled: long polling (getUpdates answers at once), message entities, the per-bot global
+flood limit, webhook max_connections (one delivery at a time per bot), and pushing the backlog
+pending when setWebhook is called (it stays queued, for getUpdates after deleteWebhook).
 """
 
 from __future__ import annotations
 
 import hashlib
-
+import http.client
 import io
 import json
 import math
+import queue
 import re
+import threading
 import time
+import urllib.error
+import urllib.request
 import uuid
 from typing import Any
 
@@ -67,6 +90,9 @@ ENTITY = re.compile(r"&(#[0-9]+|#x[0-9a-fA-F]+|[A-Za-z]+);")
 TAG_NAME = re.compile(r"/?([A-Za-z][A-Za-z0-9-]*)")
 TEXT_LIMIT, CAPTION_LIMIT, PHOTO_BYTES = 4096, 1024, 10 * 1024 * 1024
 POSTING = {"administrator", "creator"}
+# Webhook delivery: Telegram retries a failed POST "a reasonable number of times", then drops it.
+WEBHOOK_DEFAULTS = {"url": "", "secret_token": "", "allowed_updates": [], "max_connections": 40,
+                    "attempts": 3, "retry_seconds": 0.05}
 CHAT_DEFAULTS = {"type": "channel", "title": "", "username": None, "first_name": None, "limit_per_minute": 20,
                  "window_seconds": 60, "migrated_to": None, "linked_chat_id": None}
 ADMIN_RIGHTS = ("can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
@@ -182,6 +208,9 @@ class TelegramFake(Platform):
         self.bots: dict[str, dict] = {}  # token -> bot
         self.chats: dict[int, dict] = {}
         self._media_groups = 13_000_000_000_000_000
+        self._outboxes: dict[str, queue.Queue] = {}  # token -> webhook deliveries, sent in order
+        self._in_flight = threading.Condition()
+        self._undelivered = 0
 
     # -- control surface
 
@@ -193,11 +222,16 @@ class TelegramFake(Platform):
     def _configure_bot(self, spec: dict) -> dict:
         token = spec["token"]
         bot_id = int(spec.get("id") or token.split(":")[0])
-        bot = self.bots.setdefault(token, {"updates": [], "next_update_id": 100_000_001, "allowed_updates": [],
-                                           "webhook": {"url": "", "secret_token": "", "allowed_updates": [],
-                                                       "max_connections": 40}})
+        bot = self.bots.setdefault(token, {"token": token, "updates": [], "next_update_id": 100_000_001,
+                                           "allowed_updates": [], "webhook": dict(WEBHOOK_DEFAULTS), "deliveries": []})
         bot.update(id=bot_id, username=spec.get("username", f"bot{bot_id}_bot"),
                    first_name=spec.get("first_name", "Loa"))
+        if "webhook" in spec:  # the control surface may point at http://127.0.0.1 (setWebhook may not)
+            hook = spec["webhook"] or {}
+            secret = hook.get("secret_token", hook.get("secret", ""))
+            bot["webhook"] = {**WEBHOOK_DEFAULTS, **hook, "secret_token": secret}
+            bot["webhook"].pop("secret", None)
+            bot["allowed_updates"] = bot["webhook"]["allowed_updates"]
         for chat_spec in spec.get("chats", []):
             self._configure_chat(bot, chat_spec)
         return {"id": bot_id, "username": bot["username"], "chats": [c["id"] for c in spec.get("chats", [])]}
@@ -228,19 +262,29 @@ class TelegramFake(Platform):
                                     "messages": c["messages"], "rate_limited": c["rate_limited"],
                                     "rate_limited_at": c["rate_limited_at"]} for c in self.chats.values()}
             bots = {str(b["id"]): {"username": b["username"], "webhook": b["webhook"],
-                                   "pending_updates": len(b["updates"])} for b in self.bots.values()}
+                                   "pending_updates": len(b["updates"]), "deliveries": b["deliveries"]}
+                    for b in self.bots.values()}
         return {"chats": chats, "bots": bots}
 
     def inject(self, data: dict) -> dict:
         with self.lock:
             try:
                 chat = self._chat(data.get("chat_id"))
-                fields = {"from": {"id": 9001, "is_bot": False, "first_name": "Citizen", **data.get("from", {})},
-                          "text": data.get("text", ""), **self._citizen_reply(chat, data)}
+                if data.get("edit_message_id"):
+                    return self._citizen_edit(chat, int(data["edit_message_id"]), data.get("text", ""))
+                fields = {"from": self._citizen(chat, data.get("from", {})), "text": data.get("text", ""),
+                          **self._citizen_reply(chat, data)}
             except ApiError as exc:
                 return {"error": exc.description}
             message = self._store(chat, fields)
             return {"message": message, "update_ids": self._queue_for_members(chat, "message", message)}
+
+    @staticmethod
+    def _citizen(chat: dict, given: dict) -> dict:
+        """The writer: in a private chat the chat is the person (same id, same name)."""
+        if chat["type"] == "private":
+            return {"id": chat["id"], "is_bot": False, "first_name": chat.get("first_name") or "Citizen", **given}
+        return {"id": 9001, "is_bot": False, "first_name": "Citizen", **given}
 
     def _citizen_reply(self, chat: dict, data: dict) -> dict:
         if data.get("reply_to_channel_post"):
@@ -248,10 +292,31 @@ class TelegramFake(Platform):
                             and m["forward_origin"]["message_id"] == int(data["reply_to_channel_post"])), None)
             if forward is None:
                 raise bad(f"no automatic forward of channel post {data['reply_to_channel_post']} in this chat")
-            return {"reply_to_message": self._quoted(forward), "message_thread_id": forward["message_id"]}
+            return self._replying(chat, forward)
         if data.get("reply_to_message_id"):
-            return {"reply_to_message": self._quoted(self._find(chat, int(data["reply_to_message_id"])))}
+            return self._replying(chat, self._find(chat, int(data["reply_to_message_id"])))
         return {}
+
+    def _citizen_edit(self, chat: dict, message_id: int, text: str) -> dict:
+        message = next((m for m in chat["messages"] if m["message_id"] == message_id and "from" in m
+                        and not m["from"]["is_bot"]), None)
+        if message is None:
+            raise bad("message to edit not found")
+        message.update(text=text, edit_date=int(time.time()))
+        return {"message": message, "update_ids": self._queue_for_members(chat, "edited_message", message)}
+
+    def _replying(self, chat: dict, parent: dict) -> dict:
+        """A reply quotes its parent; in a supergroup it joins the parent's thread (a comment thread
+        starts at the automatic forward of the channel post)."""
+        fields = {"reply_to_message": self._quoted(parent)}
+        if chat["type"] == "supergroup":
+            fields["message_thread_id"] = parent.get("message_thread_id") or parent["message_id"]
+        return fields
+
+    def settle(self, timeout: float = 10.0) -> bool:
+        """For tests: wait until every webhook delivery so far was made or dropped."""
+        with self._in_flight:
+            return self._in_flight.wait_for(lambda: self._undelivered == 0, timeout)
 
     # -- the API
 
@@ -378,7 +443,7 @@ class TelegramFake(Platform):
         if flag(params, "drop_pending_updates"):
             bot["updates"] = []
         allowed = structured(params, "allowed_updates", bot["webhook"]["allowed_updates"])
-        bot["webhook"] = {"url": url, "secret_token": secret, "allowed_updates": allowed,
+        bot["webhook"] = {**WEBHOOK_DEFAULTS, "url": url, "secret_token": secret, "allowed_updates": allowed,
                           "max_connections": integer(params, "max_connections", 40)}
         bot["allowed_updates"] = allowed
         return True
@@ -489,7 +554,7 @@ class TelegramFake(Platform):
             if reply.get("allow_sending_without_reply"):
                 return {}
             raise bad("message to be replied not found")
-        return {"reply_to_message": self._quoted(target)}
+        return self._replying(chat, target)
 
     def _find(self, chat: dict, message_id: int) -> dict:
         found = next((m for m in chat["messages"] if m["message_id"] == message_id), None)
@@ -574,7 +639,65 @@ class TelegramFake(Platform):
             bot["next_update_id"] += 1
             bot["updates"].append(update)
             ids.append(update["update_id"])
+            if bot["webhook"]["url"]:
+                self._deliver(bot, update)
         return ids
+
+    # -- webhooks: one sender thread per bot POSTs its updates in order, retrying, then dropping
+
+    def _deliver(self, bot: dict, update: dict) -> None:
+        hook = dict(bot["webhook"])
+        record = {"update_id": update["update_id"], "url": hook["url"], "attempts": 0, "status": "pending",
+                  "http_status": None}
+        bot["deliveries"].append(record)
+        with self._in_flight:
+            self._undelivered += 1
+        if bot["token"] not in self._outboxes:
+            self._outboxes[bot["token"]] = queue.Queue()
+            threading.Thread(target=self._sender, args=(self._outboxes[bot["token"]],), daemon=True,
+                             name=f"telegram-webhook-{bot['id']}").start()
+        self._outboxes[bot["token"]].put((bot, update, hook, record))
+
+    def _sender(self, outbox: queue.Queue) -> None:
+        while True:
+            bot, update, hook, record = outbox.get()
+            try:
+                self._post_update(bot, update, hook, record)
+            finally:
+                with self._in_flight:
+                    self._undelivered -= 1
+                    self._in_flight.notify_all()
+
+    def _post_update(self, bot: dict, update: dict, hook: dict, record: dict) -> None:
+        body = json.dumps(update, ensure_ascii=False).encode("utf-8")
+        headers = {"Content-Type": "application/json"}
+        if hook["secret_token"]:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = hook["secret_token"]
+        delivered = False
+        for attempt in range(max(1, int(hook["attempts"]))):
+            if attempt:
+                time.sleep(float(hook["retry_seconds"]) * 2 ** (attempt - 1))  # the platform's backoff, scaled down
+            status = self._post_once(hook["url"], body, headers)
+            delivered = status is not None and 200 <= status < 300
+            with self.lock:
+                record.update(attempts=attempt + 1, http_status=status)
+            if delivered:
+                break
+        with self.lock:  # delivered or given up: either way it is no longer pending
+            record["status"] = "delivered" if delivered else "dropped"
+            bot["updates"] = [u for u in bot["updates"] if u["update_id"] != update["update_id"]]
+
+    @staticmethod
+    def _post_once(url: str, body: bytes, headers: dict) -> int | None:
+        """The receiver's HTTP status, or None when it could not be reached."""
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, body, headers, method="POST"), timeout=5) as answer:
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            exc.close()
+            return exc.code
+        except (OSError, http.client.HTTPException, ValueError):  # refused, reset, timed out, not HTTP
+            return None
 
     @staticmethod
     def _chat_object(chat: dict) -> dict:
