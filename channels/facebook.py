@@ -6,13 +6,15 @@ import html
 import json
 import re
 import unicodedata
-from typing import Any, Callable
+from functools import partial
+from typing import Any, Callable, Mapping
 
 from pyfacebook import GraphAPI
 
-from channels.base import Adapter, Health, Image, Limits, Message, Published, Rate, Setting
-from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, OutcomeUnknown
-from channels.facebook_errors import Answer, pause_seconds, translate
+from channels import facebook_inbound as inbound
+from channels.base import Adapter, ChannelConfig, Health, Image, Limits, Message, Published, Rate, Setting
+from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated
+from channels.facebook_errors import Answer, pause_seconds, remote_id, translate
 
 DEFAULT_VERSION = "v24.0"  # python-facebook-api 0.24.0's newest; v24.0 is served until 2028-02-18 (FB-VER)
 DEFAULT_BASE = "https://graph.facebook.com/"
@@ -87,14 +89,6 @@ def source_part(image: Image) -> dict[str, tuple[str, bytes, str]]:
         raise BadContent(f"The photo {image.path.name} cannot be read.") from None
 
 
-def remote_id(answer: dict, key: str) -> str:
-    value = answer.get(key) if isinstance(answer, dict) else None
-    if not value:
-        raise OutcomeUnknown("Facebook accepted the request but did not say the post's id; "
-                             "check the Page before publishing again.")
-    return str(value)
-
-
 class FacebookAdapter(Adapter):
     kind = "facebook"
     label = "Facebook Page"
@@ -104,7 +98,7 @@ class FacebookAdapter(Adapter):
         Setting("page_id", "Numeric id of the Facebook Page.", required=True),
         Setting("access_token", "Page access token (from /me/accounts, with pages_manage_posts, "
                 "pages_read_engagement, pages_manage_engagement).", required=True, secret=True),
-        Setting("app_secret", "App secret, to sign calls with appsecret_proof (optional).", secret=True),
+        Setting("app_secret", "App secret: signs calls (appsecret_proof); needed to check webhooks.", secret=True),
         Setting("graph_version", f"Graph API version, like {DEFAULT_VERSION} (default)."),
         Setting("verify_token", "The verify token typed into the app's webhook settings (for feedback).", secret=True),
         Setting("api_base", f"Graph API root (default {DEFAULT_BASE})."),
@@ -277,5 +271,29 @@ class FacebookAdapter(Adapter):
         self._pause = 0.0
         if not text.strip():
             raise BadContent("The reply is empty.")
-        answer = self._call(True, REPLY_PERMISSION, GraphAPI.post_object, to, "comments", data={"message": text})
+        with inbound.answering():  # a deleted comment is not a broken channel
+            answer = self._call(True, REPLY_PERMISSION, GraphAPI.post_object, to, "comments", data={"message": text})
         return Published(remote_id=remote_id(answer, "id"), pause_seconds=self._pause)
+
+    def fetch_replies(self, cursor: str, recent_posts: tuple[str, ...] = ()) -> tuple[list, str]:
+        """Citizens' comments on our recent posts since `cursor` (GET /{post-id}/comments, every level)."""
+        return inbound.poll(partial(self._call, False, READ_PERMISSION, GraphAPI.get_connection), cursor,
+                            recent_posts, self.page_id)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """X-Hub-Signature-256 is HMAC-SHA256(app secret, raw body); no app secret set → False."""
+        return inbound.verify(headers, body, self.config.get("app_secret"))
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list:
+        """Citizens' comments (added or edited) in a verified `feed` webhook body, this Page's only."""
+        return inbound.parse(body, self.page_id)
+
+    @classmethod
+    def webhook_routes(cls, body: bytes) -> list[tuple[str, str]]:
+        """("page_id", id) for each Page a webhook body speaks for (one URL serves the app's Pages)."""
+        return [("page_id", page_id) for page_id in inbound.page_ids(body)]
+
+    @classmethod
+    def webhook_handshake(cls, query: Mapping[str, str], configs: list[ChannelConfig]) -> str | None:
+        """hub.challenge when hub.verify_token is one of these channels' verify_token settings."""
+        return inbound.handshake_any(query, [config.get("verify_token") for config in configs])

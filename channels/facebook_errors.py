@@ -54,6 +54,11 @@ CONTENT_SENTENCES = {  # codes and subcodes that refuse the content itself
 UNCERTAIN_CODES = frozenset({1, 2})  # unknown error / temporary service error (FB-ERR)
 
 
+class UnknownObject(AuthExpired):
+    """Code 100, subcode 33: the id names nothing the token can reach. For the Page id the channel
+    needs fixing (hence AuthExpired); a post or comment was deleted, which callers handle themselves."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """What one HTTP exchange returned, captured by a response hook: pyfacebook ignores the status."""
@@ -100,6 +105,15 @@ def pause_seconds(headers: Mapping[str, str]) -> float:
     return STOP_SECONDS if percent >= STOP_PERCENT else SLOW_DOWN_SECONDS
 
 
+def remote_id(answer: Any, key: str) -> str:
+    """The id Facebook gave what a write created; without one the outcome is unknown."""
+    value = answer.get(key) if isinstance(answer, dict) else None
+    if not value:
+        raise OutcomeUnknown("Facebook accepted the request but did not say the post's id; "
+                             "check the Page before publishing again.")
+    return str(value)
+
+
 def _rate_limited(code: int, subcode: int, answer: Answer | None) -> RateLimited:
     minutes = usage(answer.headers)[1] if answer else 0.0
     if minutes > 0:
@@ -134,7 +148,7 @@ def _graph_error(exc: FacebookError, answer: Answer | None, write: bool, permiss
     if code == 100 and "appsecret_proof" in text:
         return AuthExpired("The app secret set for this channel does not match the Facebook app; correct it.")
     if code == 100 and subcode == 33:
-        return AuthExpired("Facebook knows no Page with this id that the token can reach; check the Page id.")
+        return UnknownObject("Facebook knows no Page with this id that the token can reach; check the Page id.")
     for key in (subcode, code):
         if key in CONTENT_SENTENCES:
             return BadContent(CONTENT_SENTENCES[key])

@@ -5,8 +5,9 @@ Paths below the prefix `/facebook`, each under `/vNN.N/`:
   POST /{page}/photos (multipart `source` or `url`; caption or message; published) -> {id, post_id} | {id}
   GET  /{page}/posts, /{page}/feed (fields, limit, after; paging.cursors and an absolute paging.next)
   GET  /{id}?fields=...            (a page, post, photo or comment)
-  GET  /{post or comment}/comments (filter=toplevel|stream, since, limit, after)
-  POST /{post or comment}/comments (message) -> {id}
+  GET  /{post or comment}/comments (filter=toplevel|stream, order=chronological|reverse_chronological,
+                                    since (Unix seconds, whole seconds as Facebook keeps them), limit, after)
+  POST /{post or comment}/comments (message, attachment_url) -> {id}
 The token is `access_token` in the query or the form; `appsecret_proof` (hex HMAC-SHA256 of the
 token keyed by the app secret) is required when the page has an app_secret.
 
@@ -19,13 +20,33 @@ configure(data) — pages, added or replaced by id; every key but id and access_
               "used_calls": 0,        # calls already spent, to start near the budget
               "regain_minutes": 15,   # estimated_time_to_regain_access when throttled
               "throttle_code": 32,    # code answered when throttled: 32 (Page), 4 (app), 17, 613, 80001
-              "blocked": false}]}     # true: posting is refused with 368 (policy block)
+              "blocked": false,       # true: posting is refused with 368 (policy block)
+              "webhook": {"url": "http://127.0.0.1:8000/hooks/facebook/",  # the app's callback URL
+                          "app_secret": "...",     # signs deliveries; default the page's app_secret (one needed)
+                          "verify_token": "...",   # optional: configure first does the GET handshake, and
+                                                   # delivers nothing unless the challenge comes back
+                          "fields": ["feed"],      # subscribed fields; only `feed` is emitted
+                          "retry_delays": [1, 2]}}]}  # seconds before each retry (Facebook: up to 36 h)
+  -> {"pages": [ids]} (+ "webhooks": {"<page id>": "verified" | "refused" | "subscribed"}), or {"error"}
+     when a webhook has no app secret to sign with (then nothing changes).
 state() -> {"pages": {"<page id>": {"name", "calls",
     "posts": [{id, message, link, attached_media, created_time, permalink_url, published}],
     "photos": [{id, caption, published, post_id, filename, content_type, size, url, created_time}],
-    "comments": {"<post id>": [{id, message, from, created_time, parent_id, post_id}]}}}}
-inject(data): a citizen's comment {"page_id", "post_id", "from": {"id", "name"}, "message",
-  "parent_id"?} -> {"id"}.
+    "comments": {"<post id>": [{id, message, from, created_time, parent_id, post_id, photo}]},
+    "webhook": {url, fields, retry_delays, active} | null,
+    "deliveries": [{id, url, status: pending|delivered|dropped, attempts: [{status} | {error}],
+                    envelope, signature}]}}}
+inject(data), a citizen acting on the page (Facebook echoes it to the webhook and the listings):
+  add (default)  {"page_id", "post_id", "parent_id"?, "from": {"id", "name"}, "message", "photo"?} -> {"id"}
+  edit           {"page_id", "comment_id", "verb": "edited", "message"} -> {"id"}
+  remove         {"page_id", "comment_id", "verb": "remove"} -> {"id"} (its replies go with it)
+Webhook deliveries: POST {"object": "page", "entry": [{"id", "time", "changes": [{"field": "feed",
+"value": {...}}]}]} as Facebook writes it (ASCII JSON, "/" escaped) with X-Hub-Signature-256
+(sha256=HMAC of the exact bytes) and X-Hub-Signature (sha1); values: item "comment" (verb add, edited,
+remove; from, comment_id, post_id, parent_id, created_time as Unix seconds, message, photo?, post{id,
+permalink_url}), item "status"/"photo" when the Page publishes, and the Page's own comments too
+(from.id = the Page). Anything but HTTP 200 is retried after each of retry_delays, then dropped.
+`settle(timeout)` (in process) waits until every delivery under way is delivered or dropped.
 Faults are keyed by page id: timeout, server_error (500, code 1), rate_limit (the throttle code),
 fail_after_accept (the write is stored, then answered with that 500).
 """
@@ -35,8 +56,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import re
+import secrets
+import threading
 import time
 from urllib.parse import urlencode, urlsplit
 
@@ -45,6 +69,8 @@ from channels.sandbox.core import Platform, Request, Response, Timeout, json_res
 VERSION_RE = re.compile(r"^v\d{1,3}\.\d{1,2}$")
 TEXT_CHARS = 63206
 PHOTO_BYTES = 4 * 1024 * 1024
+RETRY_DELAYS = (1.0, 2.0)  # Facebook retries failed deliveries for up to 36 hours; scaled down here
+WEBHOOK_TIMEOUT = 5.0
 TOKEN_ERRORS = {
     "expired": (463, "Error validating access token: Session has expired."),
     "invalid": (467, "Error validating access token: The session is invalid because the user logged out."),
@@ -63,7 +89,7 @@ FIELDS = {  # (allowed, default) per node type
     "page": ({"id", "name", "link"}, "id,name"),
     "post": ({"id", "message", "created_time", "permalink_url", "link", "is_published"}, "id,message,created_time"),
     "photo": ({"id", "name", "created_time", "page_story_id"}, "id,created_time"),
-    "comment": ({"id", "message", "from", "created_time", "parent"}, "id,message,created_time,from"),
+    "comment": ({"id", "message", "from", "created_time", "parent", "attachment"}, "id,message,created_time,from"),
 }
 PERMISSION = ("(#200) If posting to a page, requires both pages_read_engagement and pages_manage_posts "
               "as an admin with sufficient administrative permission")
@@ -77,8 +103,8 @@ class GraphError(Exception):
         self.code, self.message, self.subcode, self.status, self.kind = code, message, subcode, status, kind
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime())
+def _now(at: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(at))
 
 
 def _cursor(object_id: str) -> str:
@@ -106,22 +132,54 @@ class FacebookFake(Platform):
         self.tokens: dict[str, str] = {}
         self.objects: dict[str, tuple[str, str, dict]] = {}  # id -> (type, page id, record)
         self._seq = 100000000000000
+        self.threads: list[threading.Thread] = []
 
     # control surface -------------------------------------------------------------------------
 
     def configure(self, data: dict) -> dict:
         with self.lock:
+            unsigned = [str(p.get("id")) for p in data.get("pages", [])
+                        if p.get("webhook") and not (p["webhook"].get("app_secret") or p.get("app_secret"))]
+            if unsigned:
+                return {"error": f"page {unsigned[0]}: a webhook needs an app_secret to sign its deliveries"}
+            webhooks = {}
             for raw in data.get("pages", []):
                 page = {"name": "", "app_secret": None, "token_status": "valid", "budget_calls": 200,
                         "used_calls": 0, "regain_minutes": 15, "throttle_code": 32, "blocked": False, **raw}
                 page["id"] = str(page["id"])
                 old = self.pages.get(page["id"], {})
                 page.update(calls=int(page["used_calls"]), posts=old.get("posts", []),
-                            photos=old.get("photos", []), comments=old.get("comments", {}))
+                            photos=old.get("photos", []), comments=old.get("comments", {}),
+                            deliveries=old.get("deliveries", []), webhook=self._webhook(page))
                 self.tokens = {t: p for t, p in self.tokens.items() if p != page["id"]}
                 self.tokens[page["access_token"]] = page["id"]
                 self.pages[page["id"]] = page
-            return {"pages": sorted(self.pages)}
+                if page["webhook"]:
+                    webhooks[page["id"]] = self._subscribe(page["webhook"])
+            return {"pages": sorted(self.pages), **({"webhooks": webhooks} if webhooks else {})}
+
+    @staticmethod
+    def _webhook(page: dict) -> dict | None:
+        raw = page.get("webhook")
+        if not raw:
+            return None
+        return {"url": str(raw["url"]), "app_secret": str(raw.get("app_secret") or page["app_secret"]),
+                "verify_token": raw.get("verify_token"), "fields": list(raw.get("fields", ["feed"])),
+                "retry_delays": [float(d) for d in raw.get("retry_delays", RETRY_DELAYS)], "active": False}
+
+    def _subscribe(self, hook: dict) -> str:
+        """Facebook checks a callback URL before saving it: GET with hub.challenge, which must come back."""
+        if not hook["verify_token"]:
+            hook["active"] = True
+            return "subscribed"
+        challenge = str(secrets.randbelow(10 ** 10))
+        query = urlencode({"hub.mode": "subscribe", "hub.challenge": challenge,
+                           "hub.verify_token": hook["verify_token"]})
+        url = hook["url"] + ("&" if "?" in hook["url"] else "?") + query
+        outcome = _http("GET", url, b"", {})
+        answer = outcome.get("body", b"").decode("utf-8", "replace")
+        hook["active"] = outcome.get("status") == 200 and answer == challenge
+        return "verified" if hook["active"] else "refused"
 
     @classmethod
     def demo_account(cls, slug: str, title: str) -> tuple[dict, dict[str, str]]:
@@ -135,17 +193,52 @@ class FacebookFake(Platform):
             return {"pages": {pid: {"name": p["name"], "calls": p["calls"], "posts": list(p["posts"]),
                                     "photos": list(p["photos"]), "comments": {
                                         k: [{f: v for f, v in c.items() if not f.startswith("_")} for c in comments]
-                                        for k, comments in p["comments"].items()}}
+                                        for k, comments in p["comments"].items()},
+                                    "webhook": {k: v for k, v in p["webhook"].items() if k in ("url", "fields",
+                                                "retry_delays", "active")} if p["webhook"] else None,
+                                    "deliveries": [{k: v for k, v in d.items() if k != "body"}
+                                                   for d in p["deliveries"]]}
                               for pid, p in self.pages.items()}}
 
     def inject(self, data: dict) -> dict:
         with self.lock:
             page = self.pages.get(str(data.get("page_id")))
+            verb = data.get("verb", "add")
+            if verb not in ("add", "edited", "remove"):
+                return {"error": "verb must be add, edited or remove"}
+            if verb != "add":
+                record = self.objects.get(str(data.get("comment_id")))
+                if page is None or not record or record[0] != "comment" or record[1] != page["id"]:
+                    return {"error": "unknown page or comment"}
+                return self._edit(page, record[2], str(data.get("message", ""))) if verb == "edited" \
+                    else self._remove(page, record[2])
             target = str(data.get("parent_id") or data.get("post_id"))
             if page is None or self._owner(target) != page["id"]:
                 return {"error": "unknown page, post or comment"}
-            comment = self._add_comment(page, target, str(data.get("message", "")), dict(data.get("from") or {}))
+            comment = self._add_comment(page, target, str(data.get("message", "")), dict(data.get("from") or {}),
+                                        str(data.get("photo") or ""))
             return {"id": comment["id"]}
+
+    def _edit(self, page: dict, comment: dict, message: str) -> dict:
+        comment["message"] = message
+        self._emit(page, self._comment_change(comment, "edited"))
+        return {"id": comment["id"]}
+
+    def _remove(self, page: dict, comment: dict) -> dict:
+        """Delete a comment and the replies under it, as Facebook does; the change carries no text."""
+        gone = {comment["id"]}
+        for other in page["comments"][comment["post_id"]]:  # chronological: a reply follows its parent
+            if other["parent_id"] in gone:
+                gone.add(other["id"])
+        page["comments"][comment["post_id"]] = [c for c in page["comments"][comment["post_id"]] if c["id"] not in gone]
+        for comment_id in gone:
+            self.objects.pop(comment_id, None)
+        change = self._comment_change(comment, "remove")
+        change.pop("message", None)
+        change.pop("photo", None)
+        change["from"] = {"id": comment["from"].get("id", "")}
+        self._emit(page, change)
+        return {"id": comment["id"]}
 
     # dispatch --------------------------------------------------------------------------------
 
@@ -274,7 +367,8 @@ class FacebookFake(Platform):
                 "post": lambda r: {**r, "is_published": r["published"]},
                 "photo": lambda r: {"id": r["id"], "name": r["caption"], "created_time": r["created_time"],
                                     "page_story_id": r["post_id"]},
-                "comment": lambda r: {**r, "parent": {"id": r["parent_id"]} if r["parent_id"] != r["post_id"] else None},
+                "comment": lambda r: {**r, "parent": {"id": r["parent_id"]} if r["parent_id"] != r["post_id"] else None,
+                                      "attachment": _attachment(r["photo"])},
                 }[node_type](record)
         return {f: full[f] for f in fields if full.get(f) not in (None, "")}
 
@@ -391,12 +485,18 @@ class FacebookFake(Platform):
                 "published": published}
         page["posts"].append(post)
         self.objects[post["id"]] = ("post", page["id"], post)
+        if published:
+            self._emit(page, self._post_change(page, post))
         return post
 
     def _list_comments(self, request, params, page, object_id) -> dict:
         kind, _, record = self.objects[object_id]
         post_id = object_id if kind == "post" else record["post_id"]
         comments = page["comments"].get(post_id, [])
+        if params.get("filter", "toplevel") not in ("toplevel", "stream"):
+            raise GraphError(100, "(#100) param filter must be one of {toplevel, stream}")
+        if params.get("order", "chronological") not in ("chronological", "reverse_chronological"):
+            raise GraphError(100, "(#100) param order must be one of {chronological, reverse_chronological}")
         if params.get("filter") != "stream" or kind == "comment":
             comments = [c for c in comments if c["parent_id"] == object_id]
         if params.get("since"):
@@ -404,24 +504,112 @@ class FacebookFake(Platform):
                 since = float(params["since"])  # Unix seconds; Facebook also takes strtotime strings
             except ValueError:
                 raise GraphError(100, "(#100) param since must be a Unix timestamp") from None
-            comments = [c for c in comments if c["_at"] >= since]
+            comments = [c for c in comments if int(c["_at"]) >= since]  # created_time has whole seconds
+        if params.get("order") == "reverse_chronological":
+            comments = comments[::-1]
         return self._paged(request, params, comments, "comment")
 
     def _create_comment(self, request, params, page, object_id) -> dict:
         message = str(params.get("message") or "")
         if not message and not params.get("attachment_url"):
             raise GraphError(100, "(#100) Missing message or attachment")
-        comment = self._add_comment(page, object_id, message, {"id": page["id"], "name": page["name"]})
+        comment = self._add_comment(page, object_id, message, {"id": page["id"], "name": page["name"]},
+                                    str(params.get("attachment_url") or ""))
         return self._accepted(page, {"id": comment["id"]})
 
-    def _add_comment(self, page: dict, parent_id: str, message: str, author: dict) -> dict:
+    def _add_comment(self, page: dict, parent_id: str, message: str, author: dict, photo: str = "") -> dict:
         kind, _, record = self.objects[parent_id]
         post_id = parent_id if kind == "post" else record["post_id"]
+        at = time.time()
         comment = {"id": f"{post_id.split('_')[-1]}_{self._next_id()}", "message": message, "from": author,
-                   "created_time": _now(), "parent_id": parent_id, "post_id": post_id, "_at": time.time()}
+                   "created_time": _now(at), "parent_id": parent_id, "post_id": post_id, "photo": photo, "_at": at}
         page["comments"].setdefault(post_id, []).append(comment)
         self.objects[comment["id"]] = ("comment", page["id"], comment)
+        self._emit(page, self._comment_change(comment, "add"))  # the Page's own comments too: Facebook echoes them
         return comment
+
+    # the webhook emitter -----------------------------------------------------------------------
+
+    def _comment_change(self, comment: dict, verb: str) -> dict:
+        """The `feed` change value of a comment, with Facebook's snake_case keys (BOTTENDER fixtures)."""
+        post = self.objects[comment["post_id"]][2]
+        value = {"from": dict(comment["from"]), "post": {"id": post["id"], "permalink_url": post["permalink_url"],
+                                                         "is_published": post["published"]},
+                 "message": comment["message"], "post_id": comment["post_id"], "comment_id": comment["id"],
+                 "created_time": int(comment["_at"]), "item": "comment", "parent_id": comment["parent_id"],
+                 "verb": verb}
+        return {**value, "photo": comment["photo"]} if comment["photo"] else value
+
+    def _post_change(self, page: dict, post: dict) -> dict:
+        return {"from": {"id": page["id"], "name": page["name"]},
+                "item": "photo" if post["attached_media"] else "status",
+                "post_id": post["id"], "verb": "add", "published": 1, "message": post["message"],
+                "created_time": int(time.time())}
+
+    def _emit(self, page: dict, value: dict) -> None:
+        """Send one `feed` change to the page's webhook, when one is subscribed (called under the lock)."""
+        hook = page["webhook"]
+        if not hook or not hook["active"] or "feed" not in hook["fields"]:
+            return
+        envelope = {"object": "page", "entry": [{"id": page["id"], "time": int(time.time()),
+                                                 "changes": [{"field": "feed", "value": value}]}]}
+        # Facebook's JSON escapes non-ASCII and "/"; the signature covers these bytes, not a re-encoding.
+        body = json.dumps(envelope, separators=(",", ":")).replace("/", "\\/").encode("ascii")
+        key = hook["app_secret"].encode()
+        delivery = {"id": sum(len(p["deliveries"]) for p in self.pages.values()) + 1, "url": hook["url"],
+                    "status": "pending", "attempts": [], "envelope": envelope, "body": body,
+                    "signature": "sha256=" + hmac.new(key, body, hashlib.sha256).hexdigest(),
+                    "signature_sha1": "sha1=" + hmac.new(key, body, hashlib.sha1).hexdigest()}
+        page["deliveries"].append(delivery)
+        thread = threading.Thread(target=self._deliver, args=(delivery, list(hook["retry_delays"])),
+                                  name="facebook-webhook", daemon=True)
+        self.threads.append(thread)
+        thread.start()
+
+    def _deliver(self, delivery: dict, delays: list[float]) -> None:
+        """POST until HTTP 200, again after each delay; then drop it."""
+        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": delivery["signature"],
+                   "X-Hub-Signature": delivery["signature_sha1"], "User-Agent": "facebookexternalua"}
+        for delay in [0.0, *delays]:
+            time.sleep(delay)  # the platform's retry schedule, scaled down; not a test's synchronisation
+            outcome = _http("POST", delivery["url"], delivery["body"], headers)
+            outcome.pop("body", None)
+            with self.lock:
+                delivery["attempts"].append(outcome)
+                if outcome.get("status") == 200:
+                    delivery["status"] = "delivered"
+                    return
+        with self.lock:
+            delivery["status"] = "dropped"
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait (in process) until every webhook delivery under way has been delivered or dropped."""
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(timeout)
+        with self.lock:
+            self.threads = [t for t in self.threads if t.is_alive()]
+
+
+def _attachment(photo: str) -> dict | None:
+    """A comment's photo as the Graph `attachment` field shows it."""
+    return {"type": "photo", "url": photo, "media": {"image": {"src": photo}}} if photo else None
+
+
+def _http(method: str, url: str, body: bytes, headers: dict) -> dict:
+    """One request to a webhook receiver, without proxies: {status, body} or {error}."""
+    parts = urlsplit(url)
+    connection_class = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = connection_class(parts.hostname, parts.port, timeout=WEBHOOK_TIMEOUT)
+    try:
+        connection.request(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+        response = connection.getresponse()
+        return {"status": response.status, "body": response.read()}
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        return {"error": type(exc).__name__}
+    finally:
+        connection.close()
 
 
 ROUTES = {
