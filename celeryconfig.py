@@ -27,7 +27,8 @@ result_backend = None
 task_acks_late = False
 task_default_queue = CONTROL_QUEUE
 task_queues = [Queue(name) for name in all_queues()]
-task_routes = {name: {"queue": CONTROL_QUEUE} for name in ("loa.tick", "loa.reap", "loa.reconcile", "loa.materialise")}
+task_routes = {name: {"queue": CONTROL_QUEUE} for name in ("loa.tick", "loa.reap", "loa.reconcile", "loa.materialise",
+                                                         "loa.collect", "loa.process_inbound", "loa.retention")}
 worker_prefetch_multiplier = 4
 worker_hijack_root_logger = False
 worker_send_task_events = False
@@ -41,4 +42,7 @@ beat_schedule = {
     "reconcile": {"task": "loa.reconcile", "schedule": 60.0, "options": {"expires": 300}},
     # Idempotent (one post per series occurrence), so hourly is plenty for a days-ahead horizon.
     "materialise": {"task": "loa.materialise", "schedule": 3600.0, "options": {"expires": 600}},
+    # Polling is the fallback for webhooks (and the only path where none is configured).
+    "collect": {"task": "loa.collect", "schedule": 60.0, "options": {"expires": 120}},
+    "retention": {"task": "loa.retention", "schedule": 24 * 3600.0, "options": {"expires": 3600}},
 }

@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bot.channel_config import secret_keys
 from bot.crypto import SecretsUnreadable
-from bot.models import AuditEntry, Channel, Delivery, Post, Profile, RateSlot, Series, Slogan, Unit, Workflow
+from bot.models import (AuditEntry, Channel, Delivery, Feedback, InboundEvent, Post, Profile, RateSlot, Series, Slogan,
+                        ThreadMap, Unit, Workflow)
 
 
 @admin.register(Unit)
@@ -90,6 +91,34 @@ class SeriesAdmin(admin.ModelAdmin):
     list_display = ("name", "unit", "kind", "preset", "active", "approver")
     list_filter = ("kind", "active", "unit")
     readonly_fields = ("author", "approver", "created_at")
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("id", "channel", "category", "status", "received_at", "due_at")
+    list_filter = ("category", "status", "channel__kind")
+    readonly_fields = ("channel", "delivery", "remote_id", "kind", "author_key", "author_name", "answer_to", "text",
+                       "attachments", "received_at", "answer", "answered_at", "answer_remote_id", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ("id", "channel", "received_at", "processed_at", "error")
+    exclude = ("body",)  # raw citizen data: never shown
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["channel", "headers", "received_at", "processed_at", "error"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ThreadMap)
+class ThreadMapAdmin(admin.ModelAdmin):
+    list_display = ("channel", "thread_id", "post_remote_id")
 
 
 @admin.register(RateSlot)

@@ -93,13 +93,15 @@ def secret_keys(channel: Channel) -> list[str]:
     return sorted(decrypt_json(channel.secrets_encrypted))
 
 
-def adapter_for(channel: Channel) -> Adapter:
-    cls = registry.adapter_class(channel.kind)
-    config = ChannelConfig(
+def config_for(channel: Channel) -> ChannelConfig:
+    return ChannelConfig(
         name=channel.name, settings=dict(channel.settings), secrets=decrypt_json(channel.secrets_encrypted),
         store=ChannelCredentialStore(channel.pk),
     )
-    return cls(config)
+
+
+def adapter_for(channel: Channel) -> Adapter:
+    return registry.adapter_class(channel.kind)(config_for(channel))
 
 
 def get_channel(name: str) -> Channel:

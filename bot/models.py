@@ -24,6 +24,8 @@ class Unit(models.Model):
     # The unit's colours on its image cards (hex, #rrggbb).
     primary_color = models.CharField(_("primary colour"), max_length=7, default="#b3261e")
     accent_color = models.CharField(_("accent colour"), max_length=7, default="#f9c74f")
+    # Law 91/2025: citizens' personal data is kept no longer than review needs.
+    feedback_retention_days = models.PositiveIntegerField(_("feedback retention (days)"), default=365)
 
     class Meta:
         verbose_name = _("unit")
@@ -75,6 +77,7 @@ class Channel(models.Model):
     enabled = models.BooleanField(_("enabled"), default=True)
     needs_reauth = models.BooleanField(_("needs re-authorisation"), default=False)
     reauth_reason = models.TextField(_("re-authorisation reason"), blank=True, default="")
+    reply_cursor = models.TextField(_("reply polling cursor"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -247,6 +250,86 @@ class Series(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class FeedbackCategory(models.TextChoices):
+    QUESTION = "hoi_dap", _("question")
+    REPORT = "phan_anh", _("report of a problem")
+    PROPOSAL = "kien_nghi", _("proposal")
+    PRAISE = "khen_ngoi", _("praise")
+    COMPLAINT = "khieu_nai_to_cao", _("complaint or denunciation")
+    SPAM = "spam", _("spam or abuse")
+    OTHER = "khac", _("other")
+
+
+class FeedbackStatus(models.TextChoices):
+    NEW = "new", _("new")
+    IN_PROGRESS = "in_progress", _("in progress")
+    ANSWERED = "answered", _("answered")
+    CLOSED = "closed", _("closed")
+
+
+class Feedback(models.Model):
+    """What a citizen wrote back on a channel. Personal data: keep what review needs (Law 91/2025)."""
+
+    channel = models.ForeignKey(Channel, verbose_name=_("channel"), on_delete=models.PROTECT, related_name="feedback")
+    delivery = models.ForeignKey(
+        Delivery, verbose_name=_("delivery"), null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback"
+    )
+    remote_id = models.CharField(_("remote id"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=16, default="comment")
+    author_key = models.CharField(_("author (pseudonym)"), max_length=64, db_index=True)
+    author_name = models.CharField(_("author name"), max_length=200, blank=True, default="")
+    answer_to = models.CharField(_("answer address"), max_length=200, blank=True, default="")
+    text = models.TextField(_("text"), blank=True, default="")
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+    received_at = models.DateTimeField(_("received at"))
+    category = models.CharField(_("category"), max_length=20, choices=FeedbackCategory.choices,
+                                default=FeedbackCategory.OTHER)
+    status = models.CharField(_("status"), max_length=16, choices=FeedbackStatus.choices, default=FeedbackStatus.NEW)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="assigned_feedback",
+    )
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    answer = models.TextField(_("answer"), blank=True, default="")
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answer_remote_id = models.CharField(_("answer remote id"), max_length=200, blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            # Seen by the webhook and by polling, a citizen's message is still one record.
+            models.UniqueConstraint(fields=["channel", "remote_id"], name="one_feedback_per_remote_id"),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.text[:60]}"
+
+
+class ThreadMap(models.Model):
+    """Telegram: our channel post copied into the discussion group as message `thread_id`."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="threads")
+    thread_id = models.CharField(max_length=64)
+    post_remote_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "thread_id"], name="one_thread_per_message")]
+
+
+class InboundEvent(models.Model):
+    """A verified webhook body, stored before anything else happens and processed by the worker."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="inbound_events")
+    body = models.BinaryField()
+    headers = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
 
 
 class RateSlot(models.Model):

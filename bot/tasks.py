@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from bot.content.series import materialise
+from bot.feedback.collect import collect_all, process_event, process_pending
+from bot.feedback.privacy import anonymise_expired
 from bot.publishing.claim import Claimed
 from bot.publishing.publisher import publish_delivery
 from bot.publishing.reaper import reap, reconcile
@@ -39,3 +41,19 @@ def reconcile_unconfirmed() -> int:
 @shared_task(name="loa.materialise", ignore_result=True)
 def materialise_series() -> int:
     return len(materialise())
+
+
+@shared_task(name="loa.process_inbound", ignore_result=True)
+def process_inbound(event_id: int) -> int:
+    return process_event(event_id)
+
+
+@shared_task(name="loa.collect", ignore_result=True)
+def collect_replies() -> int:
+    process_pending()
+    return sum(n for n in collect_all().values() if isinstance(n, int))
+
+
+@shared_task(name="loa.retention", ignore_result=True)
+def apply_retention() -> int:
+    return anonymise_expired()

@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.urls import path
 from django.views.generic import RedirectView
 
+from bot.web import hooks
+
 
 def healthz(request):
     """Liveness for a load balancer: the database answers. (Broker and channel checks come later.)"""
@@ -20,4 +22,6 @@ urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    path("hooks/<slug:kind>/<slug:name>/", hooks.named, name="hook-named"),
+    path("hooks/<slug:kind>/", hooks.routed, name="hook-routed"),
 ]

@@ -4,7 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from bot.models import AuditEntry, Channel, Delivery, Post, Profile, RateSlot, Series, Slogan, Unit
+from bot.models import (AuditEntry, Channel, Delivery, Feedback, InboundEvent, Post, Profile, RateSlot, Series, Slogan,
+                        ThreadMap, Unit)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +23,7 @@ def test_every_model_is_registered():
     from django.apps import apps
 
     assert set(apps.get_app_config("bot").get_models()) == {Unit, Profile, Channel, Post, Delivery, AuditEntry,
-                                                            Slogan, Series, RateSlot}
+                                                            Slogan, Series, RateSlot, Feedback, InboundEvent, ThreadMap}
     for model in apps.get_app_config("bot").get_models():
         assert admin.site.is_registered(model), model.__name__
 
@@ -44,7 +45,8 @@ def test_an_editor_cannot_enter_the_admin(client, people):
 
 def test_an_administrator_sees_every_list_in_vietnamese(client, admin_user, outbox_channel):
     client.force_login(admin_user)
-    for model in (Unit, Profile, Channel, Post, Delivery, AuditEntry, Slogan, Series, RateSlot):
+    for model in (Unit, Profile, Channel, Post, Delivery, AuditEntry, Slogan, Series, RateSlot, Feedback, InboundEvent,
+                  ThreadMap):
         url = reverse(f"admin:bot_{model._meta.model_name}_changelist")
         response = client.get(url)
         assert response.status_code == 200, url

@@ -7,10 +7,10 @@ import sys
 
 from django.db import DatabaseError
 
-from bot.cli import channel_cmds, delivery_cmds, org_cmds, post_cmds, queue_cmds, run_cmd, sandbox_cmds, series_cmds, slogan_cmds
+from bot.cli import channel_cmds, delivery_cmds, feedback_cmds, org_cmds, post_cmds, queue_cmds, run_cmd, sandbox_cmds, series_cmds, slogan_cmds
 from bot.errors import Invalid
 
-MODULES = (org_cmds, channel_cmds, post_cmds, delivery_cmds, slogan_cmds, series_cmds, queue_cmds, run_cmd, sandbox_cmds)
+MODULES = (org_cmds, channel_cmds, post_cmds, delivery_cmds, feedback_cmds, slogan_cmds, series_cmds, queue_cmds, run_cmd, sandbox_cmds)
 
 
 class Parser(argparse.ArgumentParser):

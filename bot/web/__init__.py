@@ -1,0 +1,1 @@
+"""Web endpoints other than the admin: platform webhooks (and, later, the back-office)."""
