@@ -1,0 +1,1 @@
+"""Citizens' feedback: triage, identifiers, storage, answering, privacy, exports."""
