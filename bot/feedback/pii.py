@@ -7,8 +7,9 @@ leaves every other character exactly as it was; identifiers are ASCII, so NFC or
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from bot.feedback.classify import fold
 
 PHONE, CITIZEN_ID, EMAIL = "phone", "citizen_id", "email"
 
@@ -48,13 +49,8 @@ class Match:
     value: str  # the text as written, separators included
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
-    return " ".join("".join(c for c in text if unicodedata.category(c) != "Mn").split())
-
-
 def _before(text: str, start: int) -> str:
-    return _fold(text[max(0, start - 40):start])
+    return fold(text[max(0, start - 40):start])
 
 
 def digits(value: str) -> str:

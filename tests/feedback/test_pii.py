@@ -4,6 +4,7 @@ the text changes."""
 
 from __future__ import annotations
 
+import time
 import unicodedata
 
 import pytest
@@ -125,3 +126,10 @@ def test_masking_never_fails_on_any_text(text):
     found = find_identifiers(text)
     assert all(0 <= a.start < a.end <= b.start for a, b in zip(found, found[1:]))
     assert isinstance(mask(text), str)
+
+
+@pytest.mark.parametrize("text", ["0" * 100_000, "a" * 100_000 + "@", "a@" + "b." * 50_000, "09 1.2-3 " * 10_000])
+def test_a_huge_message_is_masked_in_linear_time(text):
+    started = time.perf_counter()
+    mask(text)
+    assert time.perf_counter() - started < 5
