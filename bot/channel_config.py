@@ -22,8 +22,8 @@ from channels.base import Adapter, ChannelConfig
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
-def split_settings(kind_cls: type[Adapter], pairs: dict[str, str]) -> tuple[dict, dict]:
-    """Check keys against the kind's schema and split them into plain settings and secrets."""
+def refuse_unknown(kind_cls: type[Adapter], pairs: dict[str, str]) -> set[str]:
+    """Refuse keys the kind does not have; returns the keys it has."""
     known = {s.key for s in kind_cls.settings_schema}
     unknown = sorted(set(pairs) - known)
     if unknown:
@@ -31,6 +31,12 @@ def split_settings(kind_cls: type[Adapter], pairs: dict[str, str]) -> tuple[dict
             _("Channel kind %(kind)s has no setting %(key)s; its settings are: %(known)s.")
             % {"kind": kind_cls.kind, "key": unknown[0], "known": ", ".join(sorted(known)) or "-"}
         )
+    return known
+
+
+def split_settings(kind_cls: type[Adapter], pairs: dict[str, str]) -> tuple[dict, dict]:
+    """Check keys against the kind's schema and split them into plain settings and secrets."""
+    refuse_unknown(kind_cls, pairs)
     missing = [s.key for s in kind_cls.settings_schema if s.required and not pairs.get(s.key, "").strip()]
     if missing:
         raise Invalid(
@@ -71,13 +77,7 @@ def channel_add(*, unit: Unit, kind: str, name: str, pairs: dict[str, str], acto
 def channel_update(channel: Channel, pairs: dict[str, str], *, actor=None) -> Channel:
     """Change some settings (a new token after re-authorisation, say); clears the re-authorisation flag."""
     kind_cls = registry.adapter_class(channel.kind)
-    known = {s.key for s in kind_cls.settings_schema}
-    unknown = sorted(set(pairs) - known)
-    if unknown:
-        raise Invalid(
-            _("Channel kind %(kind)s has no setting %(key)s; its settings are: %(known)s.")
-            % {"kind": channel.kind, "key": unknown[0], "known": ", ".join(sorted(known)) or "-"}
-        )
+    known = refuse_unknown(kind_cls, pairs)
     with transaction.atomic():
         channel = Channel.objects.select_for_update().get(pk=channel.pk)
         merged = {**channel.settings, **decrypt_json(channel.secrets_encrypted), **pairs}

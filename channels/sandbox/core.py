@@ -169,6 +169,16 @@ class Platform:
         self.faults = faults
         self.lock = threading.RLock()
         self.requests: list[dict] = []
+        self.threads: list[threading.Thread] = []  # webhook deliveries under way
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Wait (in process) until every webhook delivery under way has been delivered or dropped."""
+        with self.lock:
+            threads = list(self.threads)
+        for thread in threads:
+            thread.join(timeout)
+        with self.lock:
+            self.threads = [t for t in self.threads if t.is_alive()]
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError

@@ -132,7 +132,6 @@ class FacebookFake(Platform):
         self.tokens: dict[str, str] = {}
         self.objects: dict[str, tuple[str, str, dict]] = {}  # id -> (type, page id, record)
         self._seq = 100000000000000
-        self.threads: list[threading.Thread] = []
 
     # control surface -------------------------------------------------------------------------
 
@@ -581,15 +580,6 @@ class FacebookFake(Platform):
                     return
         with self.lock:
             delivery["status"] = "dropped"
-
-    def settle(self, timeout: float = 10.0) -> None:
-        """Wait (in process) until every webhook delivery under way has been delivered or dropped."""
-        with self.lock:
-            threads = list(self.threads)
-        for thread in threads:
-            thread.join(timeout)
-        with self.lock:
-            self.threads = [t for t in self.threads if t.is_alive()]
 
 
 def _attachment(photo: str) -> dict | None:

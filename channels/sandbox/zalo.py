@@ -112,7 +112,6 @@ class ZaloFake(Platform):
         self.unknown_refresh_calls = 0
         self.serial = 0
         self.deliveries: list[dict] = []
-        self.threads: list[threading.Thread] = []
         self.order = itertools.count(1)  # orders messages sent in the same millisecond (frozen clock)
 
     def now(self) -> float:
@@ -508,15 +507,6 @@ class ZaloFake(Platform):
             return {"error": type(exc).__name__}
         finally:
             connection.close()
-
-    def settle(self, timeout: float = 10.0) -> None:
-        """Wait (in process) until every webhook delivery under way has been delivered or dropped."""
-        with self.lock:
-            threads = list(self.threads)
-        for thread in threads:
-            thread.join(timeout)
-        with self.lock:
-            self.threads = [t for t in self.threads if t.is_alive()]
 
     def reset(self) -> None:
         self.settle()
