@@ -34,3 +34,17 @@ def require(user, unit: Unit, roles: set, action: str) -> Profile:
             % {"user": user.get_username(), "own": profile.unit.slug, "unit": unit.slug}
         )
     return profile
+
+
+def units_below(unit: Unit) -> list[int]:
+    """The ids of a unit and every unit below it (at most three levels: province, district, ward)."""
+    ids, frontier = [unit.pk], [unit.pk]
+    while frontier:
+        frontier = list(Unit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def scope_of(user) -> list[int]:
+    """The ids of the units a user works in."""
+    return units_below(profile_of(user).unit)

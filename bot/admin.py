@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from bot.channel_config import secret_keys
 from bot.crypto import SecretsUnreadable
-from bot.models import (AuditEntry, Channel, Delivery, Feedback, InboundEvent, Post, Profile, RateSlot, Series, Slogan,
-                        ThreadMap, Unit, Workflow)
+from bot.models import (AuditEntry, Channel, ClassifierPhrase, Delivery, Feedback, FeedbackView, InboundEvent, Post,
+                        Profile, RateSlot, SavedReply, Series, Slogan, ThreadMap, Unit, Workflow)
 
 
 @admin.register(Unit)
@@ -101,6 +101,37 @@ class FeedbackAdmin(admin.ModelAdmin):
                        "attachments", "received_at", "answer", "answered_at", "answer_remote_id", "created_at")
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(SavedReply)
+class SavedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "unit", "created_by", "created_at")
+    list_filter = ("unit",)
+    search_fields = ("title", "text")
+    readonly_fields = ("created_by", "created_at")
+
+
+@admin.register(ClassifierPhrase)
+class ClassifierPhraseAdmin(admin.ModelAdmin):
+    list_display = ("category", "phrase", "updated_at")
+    list_filter = ("category",)
+    search_fields = ("phrase",)
+
+
+@admin.register(FeedbackView)
+class FeedbackViewAdmin(admin.ModelAdmin):
+    list_display = ("at", "viewer_name", "feedback", "via", "unmasked")
+    list_filter = ("via", "unmasked")
+    search_fields = ("viewer_name",)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in FeedbackView._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 

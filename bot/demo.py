@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from bot.channel_config import channel_add
 from bot.models import Channel, Unit
-from bot.org import get_user, unit_add, user_add
+from bot.feedback.saved_replies import add_reply
+from bot.org import get_user, unit_add, unit_update, user_add
 from bot.content.series import series_add, series_approve
 from bot.content.slogans import add_slogan
 from bot.posts import post_approve, post_create, post_submit
@@ -79,10 +80,29 @@ def seed(sandbox_url: str, sandbox: Sandbox) -> Seeded:
             user_add(username=username, role=role, unit_slug=unit, password=PASSWORD)
         for text, source in SLOGANS:
             add_slogan(Unit.objects.get(slug=HOME), text, source=source)
+        _demo_feedback_setup()
     channels = [c for c in (_demo_channel(kind, sandbox_url, sandbox) for kind in registry.kinds()) if c is not None]
     if first_time:
         _demo_series(channels)
     return Seeded(channels, _demo_posts(channels))
+
+
+SAVED_REPLIES = [
+    ("Hướng dẫn nộp hồ sơ trực tuyến",
+     "Chào {ten_cong_dan}, {don_vi} cảm ơn bạn đã quan tâm. Bạn có thể nộp hồ sơ trực tuyến tại {cong_dich_vu} "
+     "bằng tài khoản VNeID; cần hỗ trợ xin gọi đường dây nóng {duong_day_nong}."),
+    ("Đã tiếp nhận phản ánh",
+     "Chào {ten_cong_dan}, {don_vi} đã tiếp nhận phản ánh của bạn và sẽ trả lời trong thời gian sớm nhất. "
+     "Trân trọng cảm ơn."),
+]
+
+
+def _demo_feedback_setup() -> None:
+    """The demo units' contacts, so saved replies and the complaint answer have something to name."""
+    unit_update(Unit.objects.get(slug="tp-phan-thiet"), hotline="0252 3821 234")
+    unit_update(Unit.objects.get(slug=HOME), reception_address="Số 1 Tôn Đức Thắng, phường Bình Hưng, Phan Thiết")
+    for title, text in SAVED_REPLIES:
+        add_reply(Unit.objects.get(slug=HOME), title=title, text=text, by=get_user("tiepnhan"))
 
 
 def _demo_series(channels: list[Channel]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,14 @@ class Unit(models.Model):
     accent_color = models.CharField(_("accent colour"), max_length=7, default="#f9c74f")
     # Law 91/2025: citizens' personal data is kept no longer than review needs.
     feedback_retention_days = models.PositiveIntegerField(_("feedback retention (days)"), default=365)
+    # What answers to citizens name: saved replies' variables and the formal channel for complaints.
+    hotline = models.CharField(_("hotline"), max_length=40, blank=True, default="")
+    portal_url = models.URLField(_("public service portal"), blank=True, default="https://dichvucong.gov.vn")
+    reception_address = models.CharField(_("citizen reception address"), max_length=300, blank=True, default="",
+                                         help_text=_("Where complaints and denunciations are received in person."))
+    complaint_template = models.TextField(
+        _("complaint answer template"), blank=True, default="",
+        help_text=_("Empty: Loa's standard answer. Placeholders: {unit}, {address}, {hotline}."))
 
     class Meta:
         verbose_name = _("unit")
@@ -308,6 +317,72 @@ class Feedback(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.text[:60]}"
+
+
+class SavedReply(models.Model):
+    """An answer staff reuse, with variables filled in per citizen (bot.feedback.saved_replies)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="saved_replies")
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["unit", "title"], name="one_saved_reply_title_per_unit")]
+
+    def __str__(self):
+        return self.title
+
+
+class ClassifierPhrase(models.Model):
+    """A deployment's change to the feedback classifier's keyword lists (bot.feedback.classify)."""
+
+    category = models.CharField(_("category"), max_length=20, choices=FeedbackCategory.choices)
+    phrase = models.CharField(
+        _("phrase"), max_length=200,
+        help_text=_('Matched without accents. "-phrase" removes a built-in phrase; " *0.5" sets a weaker weight.'))
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("classifier phrase")
+        verbose_name_plural = _("classifier phrases")
+        ordering = ["category", "phrase"]
+        constraints = [models.UniqueConstraint(fields=["category", "phrase"], name="one_phrase_per_category")]
+
+    def __str__(self):
+        return f"{self.category}: {self.phrase}"
+
+    def clean(self):
+        from bot.feedback.classify import OTHER, compile_rule  # noqa: PLC0415 - models load before the classifier
+
+        if self.category == OTHER:
+            raise ValidationError({"category": _('"Other" is what no phrase matched; it takes no phrases.')})
+        try:
+            compile_rule(self.category, self.phrase.removeprefix("-"))
+        except ValueError as exc:
+            raise ValidationError({"phrase": str(exc)}) from None
+
+
+class FeedbackView(models.Model):
+    """Who looked at which citizen's feedback, and how (Law 91/2025 asks who processed personal data)."""
+
+    feedback = models.ForeignKey(Feedback, verbose_name=_("feedback"), on_delete=models.CASCADE, related_name="views")
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("viewer"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    viewer_name = models.CharField(_("viewer name"), max_length=150)
+    via = models.CharField(_("via"), max_length=16)  # web, list, export, cli
+    unmasked = models.BooleanField(_("identifiers shown"), default=False)
+    at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("feedback view")
+        verbose_name_plural = _("feedback views")
+        ordering = ["-at", "-id"]
 
 
 class ThreadMap(models.Model):

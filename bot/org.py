@@ -90,3 +90,47 @@ def user_add(*, username: str, role: str, unit_slug: str, password: str | None =
         Profile.objects.create(user=user, unit=unit, role=role)
         audit.record("user.add", user, actor=actor, unit=unit, role=role)
     return user, generated
+
+
+PHONE_RE = re.compile(r"^[0-9 .()+-]{3,40}$")
+
+
+def unit_update(unit: Unit, *, hotline=None, reception_address=None, portal_url=None, retention_days=None,
+                complaint_template=None, actor=None) -> Unit:
+    """Change what citizens are told about a unit (hotline, reception address, portal) and its retention."""
+    from django.core.validators import URLValidator  # noqa: PLC0415
+
+    from bot.feedback.classify import complaint_answer  # noqa: PLC0415 - org is imported by the classifier's users
+
+    changes = {}
+    if hotline is not None:
+        hotline = nfc(hotline).strip()
+        if hotline and not PHONE_RE.match(hotline):
+            raise Invalid(_("Hotline %(value)s is not a phone number.") % {"value": hotline})
+        changes["hotline"] = hotline
+    if reception_address is not None:
+        changes["reception_address"] = nfc(reception_address).strip()[:300]
+    if portal_url is not None:
+        portal_url = portal_url.strip()
+        try:
+            if portal_url:
+                URLValidator(schemes=["https", "http"])(portal_url)
+        except ValidationError:
+            raise Invalid(_("Portal address %(value)s is not a web address.") % {"value": portal_url}) from None
+        changes["portal_url"] = portal_url
+    if retention_days is not None:
+        if not 30 <= retention_days <= 3650:
+            raise Invalid(_("Retention must be between 30 and 3,650 days."))
+        changes["feedback_retention_days"] = retention_days
+    if complaint_template is not None:
+        template = nfc(complaint_template).strip()
+        if template and "{address}" not in template:
+            raise Invalid(_("The complaint answer must name the reception address: put {address} in it."))
+        if len(complaint_answer(unit.name, "x" * 300, "x" * 40, template)) > 2000:
+            raise Invalid(_("The complaint answer would be longer than 2,000 characters, Zalo's limit for one message."))
+        changes["complaint_template"] = template
+    if changes:
+        Unit.objects.filter(pk=unit.pk).update(**changes)
+        audit.record("unit.update", unit, actor=actor, unit=unit, fields=sorted(changes))
+        unit.refresh_from_db()
+    return unit

@@ -4,8 +4,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from bot.models import (AuditEntry, Channel, Delivery, Feedback, InboundEvent, Post, Profile, RateSlot, Series, Slogan,
-                        ThreadMap, Unit)
+from bot.models import (AuditEntry, Channel, ClassifierPhrase, Delivery, Feedback, FeedbackView, InboundEvent, Post,
+                        Profile, RateSlot, SavedReply, Series, Slogan, ThreadMap, Unit)
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,8 @@ def test_every_model_is_registered():
     from django.apps import apps
 
     assert set(apps.get_app_config("bot").get_models()) == {Unit, Profile, Channel, Post, Delivery, AuditEntry,
-                                                            Slogan, Series, RateSlot, Feedback, InboundEvent, ThreadMap}
+                                                            Slogan, Series, RateSlot, Feedback, InboundEvent, ThreadMap,
+                                                            SavedReply, ClassifierPhrase, FeedbackView}
     for model in apps.get_app_config("bot").get_models():
         assert admin.site.is_registered(model), model.__name__
 

@@ -12,7 +12,10 @@ from bot.feedback.answer import answer_feedback
 from bot.feedback.collect import collect_all, process_pending
 from bot.feedback.export import feedback_row, queryset, summary, write_csv, write_xlsx
 from bot.feedback.privacy import erase_author
+from bot.feedback.saved_replies import add_reply, replies_for
+from bot.feedback.views_log import record_views
 from bot.models import Feedback, FeedbackCategory, FeedbackStatus
+from bot.access import scope_of
 from bot.org import get_unit, get_user
 
 
@@ -27,6 +30,8 @@ def register(sub) -> None:
         p.add_argument("--status", choices=FeedbackStatus.values)
         p.add_argument("--category", choices=FeedbackCategory.values)
         p.add_argument("--unmasked", action="store_true", help="show phone numbers, ID numbers and e-mails")
+        p.add_argument("--by", metavar="USERNAME", help="who is reading: limits to their units, logged as viewer")
+        p.add_argument("--author", metavar="PSEUDONYM", help="only one citizen's feedback (a citizen's data request)")
         p.set_defaults(handler=handler)
         if name == "list":
             p.add_argument("--json", action="store_true")
@@ -35,9 +40,23 @@ def register(sub) -> None:
             p.add_argument("--out", required=True, metavar="FILE")
     p = fb.add_parser("answer", help="answer a citizen on the platform they wrote on")
     p.add_argument("id")
-    p.add_argument("--text", required=True)
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text")
+    text.add_argument("--saved", metavar="TITLE_OR_ID", help="a saved reply, its variables filled in")
     p.add_argument("--by", required=True, metavar="USERNAME")
     p.set_defaults(handler=cmd_answer)
+    saved = fb.add_parser("saved", help="saved replies").add_subparsers(dest="saved_action", required=True)
+    p = saved.add_parser("add", help="add a saved reply; variables: {ten_cong_dan} {don_vi} {duong_day_nong} "
+                                     "{cong_dich_vu}")
+    p.add_argument("--unit", required=True, metavar="SLUG")
+    p.add_argument("--title", required=True)
+    p.add_argument("--text", required=True)
+    p.add_argument("--by", required=True, metavar="USERNAME")
+    p.set_defaults(handler=cmd_saved_add)
+    p = saved.add_parser("list", help="saved replies a unit may use (its own and its parents')")
+    p.add_argument("--unit", required=True, metavar="SLUG")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_saved_list)
     p = fb.add_parser("erase", help="erase everything about one citizen (by the author pseudonym)")
     p.add_argument("--author", required=True)
     p.add_argument("--by", required=True, metavar="USERNAME")
@@ -45,7 +64,21 @@ def register(sub) -> None:
 
 
 def _rows(args):
-    return queryset(unit=get_unit(args.unit) if args.unit else None, status=args.status, category=args.category)
+    """The rows asked for; with --by, only the reader's units, and their reading is logged."""
+    rows = queryset(unit=get_unit(args.unit) if args.unit else None, status=args.status, category=args.category)
+    if args.author:
+        rows = rows.filter(author_key=args.author)
+    reader = get_user(args.by) if args.by else None
+    if reader is not None:
+        rows = rows.filter(channel__unit__in=scope_of(reader))
+    return rows, reader
+
+
+def _shown(args, via: str) -> list[dict]:
+    rows, reader = _rows(args)
+    rows = list(rows)
+    record_views([f.pk for f in rows], viewer=reader, via=via, unmasked=args.unmasked)
+    return [feedback_row(f, unmasked=args.unmasked) for f in rows]
 
 
 def cmd_collect(args) -> int:
@@ -60,7 +93,7 @@ def cmd_collect(args) -> int:
 
 
 def cmd_list(args) -> int:
-    rows = [feedback_row(f, unmasked=args.unmasked) for f in _rows(args)]
+    rows = _shown(args, "list")
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
@@ -70,14 +103,14 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
-    rows = [feedback_row(f, unmasked=args.unmasked) for f in _rows(args)]
+    rows = _shown(args, "export")
     (write_csv if args.format == "csv" else write_xlsx)(args.out, rows)
     print(_("%(n)d feedback records written to %(path)s.") % {"n": len(rows), "path": args.out}, file=sys.stderr)
     return 0
 
 
 def cmd_summary(args) -> int:
-    print(json.dumps(summary(_rows(args)), ensure_ascii=False, indent=2))
+    print(json.dumps(summary(_rows(args)[0]), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -86,7 +119,7 @@ def cmd_answer(args) -> int:
         feedback = Feedback.objects.select_related("channel__unit").get(pk=int(args.id))
     except (Feedback.DoesNotExist, ValueError):
         raise NotFound(_("Unknown feedback %(id)s.") % {"id": args.id}) from None
-    feedback = answer_feedback(feedback, by=get_user(args.by), text=args.text)
+    feedback = answer_feedback(feedback, by=get_user(args.by), text=args.text or "", saved=args.saved or "")
     print(feedback.answer_remote_id)
     return 0
 
@@ -97,3 +130,20 @@ def cmd_erase(args) -> int:
     return 0
 
 
+
+
+def cmd_saved_add(args) -> int:
+    reply = add_reply(get_unit(args.unit), title=args.title, text=args.text, by=get_user(args.by))
+    print(reply.pk)
+    return 0
+
+
+def cmd_saved_list(args) -> int:
+    rows = [{"id": r.pk, "unit": r.unit.slug, "title": r.title, "text": r.text}
+            for r in replies_for(get_unit(args.unit)).select_related("unit")]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            print(f"{r['id']}\t{r['unit']}\t{r['title']}")
+    return 0

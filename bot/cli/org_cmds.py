@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils.translation import gettext as _
 
 from bot.models import Role, Unit
-from bot.org import unit_add, user_add
+from bot.org import get_unit, unit_add, unit_update, user_add
 
 
 def register(sub) -> None:
@@ -24,6 +24,15 @@ def register(sub) -> None:
     p.add_argument("--primary-color", metavar="#RRGGBB", help="the unit's colour on its image cards")
     p.add_argument("--accent-color", metavar="#RRGGBB")
     p.set_defaults(handler=cmd_unit_add)
+    p = unit.add_parser("set", help="change a unit's hotline, reception address, portal or retention")
+    p.add_argument("slug")
+    p.add_argument("--hotline")
+    p.add_argument("--reception-address", help="where complaints and denunciations are received")
+    p.add_argument("--portal", help="the public service portal citizens are sent to")
+    p.add_argument("--retention-days", type=int, help="days before citizens' data in feedback is anonymised")
+    p.add_argument("--complaint-template-file", metavar="FILE",
+                   help="the answer to complaints, with {unit}, {address}, {hotline}")
+    p.set_defaults(handler=cmd_unit_set)
     p = unit.add_parser("list", help="list units")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_unit_list)
@@ -48,9 +57,22 @@ def cmd_unit_add(args) -> int:
     return 0
 
 
+def cmd_unit_set(args) -> int:
+    template = None
+    if args.complaint_template_file:
+        with open(args.complaint_template_file, encoding="utf-8") as fh:
+            template = fh.read()
+    unit = unit_update(get_unit(args.slug), hotline=args.hotline, reception_address=args.reception_address,
+                       portal_url=args.portal, retention_days=args.retention_days, complaint_template=template)
+    print(unit.slug)
+    return 0
+
+
 def cmd_unit_list(args) -> int:
     rows = [
-        {"id": u.pk, "slug": u.slug, "name": u.name, "parent": u.parent.slug if u.parent else None}
+        {"id": u.pk, "slug": u.slug, "name": u.name, "parent": u.parent.slug if u.parent else None,
+         "hotline": u.hotline, "reception_address": u.reception_address, "portal": u.portal_url,
+         "retention_days": u.feedback_retention_days}
         for u in Unit.objects.select_related("parent")
     ]
     print_rows(rows, args.json, ("slug", "name", "parent"))

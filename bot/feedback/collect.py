@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bot.channel_config import adapter_for
+from bot.feedback.complaints import auto_answer
 from bot.feedback.ingest import ingest
 from bot.models import Channel, InboundEvent
 from bot.publishing import states
@@ -31,6 +32,7 @@ def collect(channel: Channel) -> int:
     with transaction.atomic():
         created = ingest(channel, items)
         Channel.objects.filter(pk=channel.pk).update(reply_cursor=cursor)
+    auto_answer(channel, created)  # after the commit: a platform call never holds the transaction open
     return len(created)
 
 
@@ -63,6 +65,7 @@ def process_event(event_id: int) -> int:
         created = ingest(event.channel, items)
         # The raw body holds personal data already stored (minimised) in Feedback: keep no copy.
         InboundEvent.objects.filter(pk=event.pk).update(processed_at=timezone.now(), body=b"")
+    auto_answer(event.channel, created)
     return len(created)
 
 

@@ -12,7 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from bot.content.render import nfc
-from bot.feedback.classify import classify
+from bot.feedback.classify import Rules, classify
+from bot.feedback.rules import current_rules
 from bot.models import Channel, Delivery, Feedback, FeedbackCategory, ThreadMap
 from channels.base import Reply, ThreadLink
 
@@ -47,10 +48,10 @@ def _delivery_ids(channel: Channel, replies: list[Reply]) -> dict[str, int]:
     return {ref: by_post.get(threads.get(ref, ref)) for ref in wanted}
 
 
-def _feedback(channel: Channel, reply: Reply, delivery_id: int | None) -> Feedback:
+def _feedback(channel: Channel, reply: Reply, delivery_id: int | None, rules: Rules) -> Feedback:
     text = nfc(reply.text)
     answerable = reply.kind in ANSWERABLE_KINDS
-    category = classify(text).category if answerable and text else FeedbackCategory.OTHER
+    category = classify(text, rules).category if answerable and text else FeedbackCategory.OTHER
     received = _received(reply)
     days = DUE_DAYS.get(category) if answerable else None
     return Feedback(
@@ -72,7 +73,8 @@ def ingest(channel: Channel, items: list) -> list[Feedback]:
                     .values_list("remote_id", flat=True))
         fresh = list({r.remote_id: r for r in replies if r.remote_id not in known}.values())
         deliveries = _delivery_ids(channel, fresh)
-        rows = [_feedback(channel, r, deliveries.get(r.in_reply_to)) for r in fresh]
+        rules = current_rules()
+        rows = [_feedback(channel, r, deliveries.get(r.in_reply_to), rules) for r in fresh]
         # ignore_conflicts: a webhook and a poll may store the same message at the same moment.
         Feedback.objects.bulk_create(rows, ignore_conflicts=True)
     return rows
