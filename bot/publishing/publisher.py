@@ -79,8 +79,10 @@ def _keep_settings_changes(delivery: Delivery, adapter) -> None:
 
 
 def _wait_for_slot(delivery: Delivery, adapter, message) -> float:
-    """Seconds until this delivery may call the platform; 0 when a slot was already reserved for it."""
-    if delivery.rate_slot_at is not None and delivery.rate_slot_at <= timezone.now() + SLOT_EARLY:
+    """Seconds until this delivery may call the platform; 0 when a slot was already reserved for it,
+    unless the platform paused the channel since (a 429's retry_after outranks every reservation)."""
+    reserved = delivery.rate_slot_at is not None and delivery.rate_slot_at <= timezone.now() + SLOT_EARLY
+    if reserved and ratelimit.paused_for(type(adapter), delivery.channel_id) <= 0:
         return 0.0
     return ratelimit.reserve(type(adapter), delivery.channel_id, adapter.cost(message))
 

@@ -38,16 +38,25 @@ def backend(request, redis_db, db):
 
 
 def test_reservations_hand_out_evenly_spaced_slots(backend):
-    """The k-th reservation's slot is k intervals (0.1 s) after the first, however slow the calls."""
+    """The k-th reservation's slot is k intervals (0.1 s, with the 5% headroom) after the first, however slow
+    the calls."""
     calls = []
     for _ in range(5):
         before = time.time()
         wait = ratelimit.reserve(Chatty, channel_id=7)
         calls.append((before + wait, time.time() + wait))  # the slot lies between these two
-    (first_lo, first_hi), clock_skew = calls[0], 0.005
+    (first_lo, first_hi), clock_skew, step = calls[0], 0.005, 0.1 * ratelimit.HEADROOM
     for k, (lo, hi) in enumerate(calls[1:], start=1):
-        assert first_lo + k * 0.1 - clock_skew <= hi and lo <= first_hi + k * 0.1 + clock_skew, (k, calls)
+        assert first_lo + k * step - clock_skew <= hi and lo <= first_hi + k * step + clock_skew, (k, calls)
     assert ratelimit.reserve(Chatty, channel_id=8) == 0.0, "another channel has its own bucket"
+
+
+def test_a_pause_outranks_a_reservation_and_is_read_without_reserving(backend):
+    assert ratelimit.paused_for(Chatty, channel_id=7) == 0.0
+    ratelimit.pause(Chatty, channel_id=7, seconds=30)
+    assert 29 < ratelimit.paused_for(Chatty, channel_id=7) <= 30.01
+    assert 29 < ratelimit.paused_for(Chatty, channel_id=7) <= 30.01, "reading twice reserves nothing"
+    assert ratelimit.paused_for(Chatty, channel_id=9) == 0.0
 
 
 def test_a_platform_pause_holds_back_the_channel(backend):
