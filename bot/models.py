@@ -15,6 +15,11 @@ from bot.publishing.status import derive_post_status
 MAX_UNIT_DEPTH = 3  # province -> district (abolished in most provinces since 2025) -> ward/commune
 
 
+def default_plan() -> dict:
+    """A ward's usual CCHC plan: one bulletin and two slogans a month."""
+    return {"bulletin": 1, "slogan": 2}
+
+
 class Unit(models.Model):
     name = models.CharField(_("unit name"), max_length=200)
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
@@ -32,6 +37,9 @@ class Unit(models.Model):
     portal_url = models.URLField(_("public service portal"), blank=True, default="https://dichvucong.gov.vn")
     reception_address = models.CharField(_("citizen reception address"), max_length=300, blank=True, default="",
                                          help_text=_("Where complaints and denunciations are received in person."))
+    # The unit's communication plan per month, by post kind: what the monthly report measures against.
+    monthly_plan = models.JSONField(_("monthly plan"), default=default_plan, blank=True,
+                                    help_text=_('Posts per month by kind, e.g. {"bulletin": 1, "slogan": 2}.'))
     complaint_template = models.TextField(
         _("complaint answer template"), blank=True, default="",
         help_text=_("Empty: Loa's standard answer. Placeholders: {unit}, {address}, {hotline}."))
@@ -75,6 +83,12 @@ class Profile(models.Model):
 
     def __str__(self):
         return f"{self.user.username} ({self.get_role_display()}, {self.unit.slug})"
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        from bot.roles import sync_groups  # noqa: PLC0415 - roles needs the auth models loaded
+
+        sync_groups(self)
 
 
 class Channel(models.Model):

@@ -1,5 +1,6 @@
 """Django settings, built from bot.config (the environment). No secrets live in this file."""
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,6 +50,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "bot.web.context.back_office",
             ],
         },
     },
@@ -96,7 +98,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+SESSION_SAVE_EVERY_REQUEST = True  # the 8 hours count from the last request: idle sessions expire
+# Set by `loa demo` once its sandbox listens: the back-office then shows /sandbox/.
+SANDBOX_URL = os.environ.get("LOA_SANDBOX_URL", "")
 
 LOGGING = {
     "version": 1,

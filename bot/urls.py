@@ -1,10 +1,9 @@
-"""URL map. The purpose-built back-office comes later; for now the admin, behind its login."""
+"""URL map: the back-office (bot.web.urls), the admin for administrators, webhooks and the health check."""
 
 from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from bot.web import hooks
 
@@ -19,9 +18,9 @@ def healthz(request):
 
 
 urlpatterns = [
-    path("", RedirectView.as_view(url="/admin/", permanent=False)),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("hooks/<slug:kind>/<slug:name>/", hooks.named, name="hook-named"),
     path("hooks/<slug:kind>/", hooks.routed, name="hook-routed"),
+    path("", include("bot.web.urls")),
 ]
