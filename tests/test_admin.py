@@ -70,11 +70,6 @@ def test_channel_secrets_never_appear_in_the_admin(client, admin_user, units):
     assert "t0ps3cret" not in page and channel.secrets_encrypted not in page and "token" in page
 
 
-def test_healthz_checks_the_database(client):
-    response = client.get("/healthz")
-    assert response.status_code == 200 and response.content == b"ok"
-
-
 def test_an_approved_post_cannot_be_edited_in_the_admin(client, admin_user, people, outbox_channel):
     from bot.posts import post_approve, post_create, post_submit
 
