@@ -29,6 +29,11 @@ def register(sub) -> None:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--concurrency", type=int, default=None, help="worker processes (default: 2 on SQLite, 4 otherwise)")
     p.set_defaults(handler=cmd_run)
+    p = sub.add_parser("web", help="only the web back-office and webhooks (for web machines behind a proxy)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8, help="waitress threads (requests served at once)")
+    p.set_defaults(handler=cmd_web)
     p = sub.add_parser("worker", help="a Celery worker (add --beat on exactly one machine)")
     p.add_argument("--beat", action="store_true")
     p.add_argument("--concurrency", type=int, default=4)
@@ -50,6 +55,24 @@ def cmd_worker(args) -> int:
     cmd = worker_command(beat=args.beat, concurrency=args.concurrency, queues=args.queues)
     os.execv(cmd[0], cmd)
     return 0  # not reached
+
+
+def cmd_web(args) -> int:
+    """Serve until SIGINT/SIGTERM; migrations are `loa migrate`'s job, once per release, not every web machine's."""
+    try:
+        server = create_server(get_wsgi_application(), host=args.host, port=args.port, threads=args.threads)
+    except OSError as exc:
+        print(_("loa: error: cannot listen on %(host)s:%(port)s: %(why)s") % {
+            "host": args.host, "port": args.port, "why": exc.strerror}, file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda signum, frame: server.close())
+    print(_("Loa web is serving http://%(host)s:%(port)s/ (Ctrl-C stops it)") % {"host": args.host, "port": args.port},
+          flush=True)
+    try:
+        server.run()
+    except (OSError, ValueError, KeyboardInterrupt):
+        pass  # closed by a signal
+    return 0
 
 
 def cmd_run(args) -> int:

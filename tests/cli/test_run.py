@@ -73,3 +73,20 @@ def test_loa_run_serves_publishes_and_stops_cleanly_on_ctrl_c(tmp_path):
         log.close()
     assert code == 0, (tmp_path / "run.log").read_text()[-2000:]
     assert processes_using(data) == []
+
+
+def test_loa_web_serves_only_the_web_and_stops_on_sigterm(tmp_path):
+    data = tmp_path / "data"
+    env = embedded_env(data)
+    loa("migrate", env=env)
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "bot.cli.main", "web", "--port", str(port)], env=env, cwd=ROOT,
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        page = wait_until(lambda: fetch(f"http://127.0.0.1:{port}/login/"), timeout=60, what="the login page")
+        assert "Đăng nhập" in page
+        assert len(processes_using(data)) == 1, "no worker is started beside the web server"
+    finally:
+        web.send_signal(signal.SIGTERM)
+        code = web.wait(30)
+    assert code == 0
