@@ -39,8 +39,8 @@ def test_a_user_without_a_role_is_told_so_not_shown_an_error(client, db):
 
     get_user_model().objects.create_user("lac", password=PASSWORD)
     client.login(username="lac", password=PASSWORD)
-    response = client.get("/")
-    assert response.status_code == 403 and b"role" in response.content
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="vi")
+    assert response.status_code == 403 and "chưa được giao vai trò" in response.content.decode()
 
 
 def test_each_role_is_in_the_group_of_its_role_only(people):
