@@ -52,6 +52,7 @@ def cmd_demo(args) -> int:
         return _restart_on_demo_data(args)
     call_command("migrate", interactive=False, verbosity=0)
     server = SandboxServer(host=args.host, port=args.sandbox_port).start()
+    settings.SANDBOX_URL = server.url  # the back-office served in this process shows /sandbox/
     try:
         seeded = demo.seed(server.url, server.sandbox)
         print(demo.welcome(seeded, f"http://{args.host}:{args.port}/", server.url), flush=True)
