@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from bot.channel_config import channel_add
+from bot.channel_config import channel_add, channel_update
 from bot.models import Channel, Unit
 from bot.feedback.saved_replies import add_reply
 from bot.org import get_user, unit_add, unit_update, user_add
@@ -132,9 +132,8 @@ def _demo_channel(kind: str, sandbox_url: str, sandbox: Sandbox) -> Channel | No
     name = f"{kind}-binh-hung"
     existing = Channel.objects.filter(name=name).first()
     if existing is not None:  # --keep: the sandbox may listen elsewhere now
-        existing.settings.update(adapter_cls.sandbox_settings(sandbox_url))
-        existing.save(update_fields=["settings"])
-        return existing
+        # Through channel_update, so a relative outbox path is resolved in the data dir like at creation.
+        return channel_update(existing, dict(adapter_cls.sandbox_settings(sandbox_url)))
     return channel_add(unit=Unit.objects.get(slug=HOME), kind=kind, name=name, pairs=pairs)
 
 
