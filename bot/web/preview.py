@@ -171,7 +171,7 @@ def card_post(request, data) -> tuple[Post, tuple[int, int]]:
     return post, card_shape(request, str(data.get("channel", "")))
 
 
-@page("compose")
+@page("posts")  # shown on post pages too, which administrators open
 @require_http_methods(["GET", "HEAD", "POST"])
 def card_image(request):
     """The card as PNG. Its name is a hash of its content, so it doubles as the ETag: browsers keep it

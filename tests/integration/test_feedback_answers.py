@@ -73,7 +73,7 @@ def test_a_reply_naming_a_variable_the_unit_has_not_filled_is_refused_before_any
 
 
 @pytest.mark.parametrize("text, says", [
-    ("Xin chào {ten}", "{ten}"), ("", "title and a text"), ("x" * 2001, "2001"),
+    ("Xin chào {ten}", "{ten}"), ("", "tiêu đề và nội dung"), ("x" * 2001, "2001"),
 ])
 def test_saved_replies_with_unknown_variables_or_bad_lengths_are_refused(units, people, text, says):
     with pytest.raises(Invalid, match=says.replace("{", r"\{").replace("}", r"\}")):

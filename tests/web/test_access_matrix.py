@@ -81,7 +81,7 @@ ROUTES = [
     Route("delivery-action", "/deliveries/{delivery}/action/", "posts", "POST", HARMLESS, ok=(200, 302, 400)),
     Route("preview", "/preview/", "compose", "POST", {"kind": "slogan", "title": "Thử", "text": "Thử"},
           ok=(200, 400)),
-    Route("preview-card", "/preview/card.png?kind=slogan&text=Th%E1%BB%AD", "compose", ok=(200, 400)),
+    Route("preview-card", "/preview/card.png?kind=slogan&text=Th%E1%BB%AD", "posts", ok=(200, 400)),
     Route("approvals", "/approvals/", "approvals", listing=True),
     Route("calendar", "/calendar/", "calendar", listing=True),
     Route("calendar-week", "/calendar/?view=week", "calendar", listing=True),
