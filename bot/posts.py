@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,7 +21,7 @@ from bot.content.images import post_images
 from bot.content.render import nfc, render_message
 from bot.crypto import SecretsUnreadable
 from bot.errors import Forbidden, Invalid, NotFound
-from bot.models import Channel, Delivery, Post, PostKind, Unit, Workflow
+from bot.models import Channel, Delivery, Post, PostKind, Slogan, Unit, Workflow
 from bot.publishing import states
 from bot.publishing.transitions import move
 from channels.errors import BadContent
@@ -68,9 +69,13 @@ def _clean_text(title: str, body: str, has_fields: bool) -> tuple[str, str]:
 
 def post_create(
     *, author, unit: Unit, kind: str, title: str, body: str, channel_names: list[str],
-    publish_at: datetime | None = None, fields: dict | None = None, now: datetime | None = None,
+    publish_at: datetime | None = None, fields: dict | None = None, now: datetime | None = None, slogan=None,
 ) -> Post:
+    """A draft. `slogan`: the library slogan it was written from (its unit's or a parent's); approving the post
+    counts it as used, so the rotation moves on."""
     require(author, unit, AUTHOR_ROLES, _("write posts"))
+    if slogan is not None and slogan.unit_id not in {u.pk for u in unit.lineage()}:
+        raise Invalid(_("Slogan %(id)s is not in the library of %(unit)s.") % {"id": slogan.pk, "unit": unit.slug})
     if kind not in PostKind.values:
         raise Invalid(_("Unknown post kind %(kind)s; kinds: %(kinds)s.") % {"kind": kind, "kinds": ", ".join(PostKind.values)})
     fields = clean_fields(kind, fields)
@@ -80,7 +85,8 @@ def post_create(
         raise Invalid(_("The publishing time %(at)s is in the past.") % {"at": timezone.localtime(publish_at).isoformat()})
     with transaction.atomic():
         post = Post.objects.create(
-            unit=unit, kind=kind, title=title, body=body, fields=fields, author=author, publish_at=publish_at
+            unit=unit, kind=kind, title=title, body=body, fields=fields, author=author, publish_at=publish_at,
+            slogan=slogan,
         )
         post.channels.set(channels)
         audit.record("post.create", post, actor=author, unit=unit, kind=kind, channels=[c.name for c in channels])
@@ -129,6 +135,8 @@ def post_approve(post: Post, *, by, now: datetime | None = None) -> list[Deliver
         deliveries = Delivery.objects.bulk_create(
             Delivery(post=post, channel=channel, due_at=due) for channel in post.channels.all()
         )
+        if post.slogan_id and not post.series_id:  # a series counted its slogan when it picked it
+            Slogan.objects.filter(pk=post.slogan_id).update(times_used=F("times_used") + 1, last_used_at=now)
         audit.record("post.approve", post, actor=by, unit=post.unit, due_at=due.isoformat())
     post.refresh_from_db()
     return deliveries

@@ -33,6 +33,16 @@ def redis_cleaned_after_the_run():
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
+@pytest.fixture(autouse=True)
+def default_language_after_each_test():
+    """A test client request in English leaves English active in this thread (LocaleMiddleware does not
+    reset it); the next test must start from the default, whatever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def redis_db():
     client = redis.Redis.from_url(REDIS_URL)

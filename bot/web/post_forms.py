@@ -26,7 +26,7 @@ from bot.publishing import status as st
 
 PER_PAGE = 25
 SIMPLE = ("kind", "title", "body", "text", "source", "tags", "issue", "month", "service", "portal_url", "level",
-          "steps", "documents", "fees", "processing_time", "help", "publish_at", "unit")
+          "steps", "documents", "fees", "processing_time", "help", "publish_at", "unit", "slogan")
 SECTION_PARTS = ("title", "body", "link")
 SECTIONS_SHOWN_MAX = 12  # bot.content.limits.BULLETIN_SECTIONS_MAX: the form offers no more groups than that
 YEARS = (2000, 2999)
@@ -155,7 +155,7 @@ def blank_form(unit: Unit) -> dict:
 def prefill_slogan(slogan) -> dict:
     values = blank_form(slogan.unit)
     values.update(kind=PostKind.SLOGAN, title=cut(slogan.text, 100), text=slogan.text, source=slogan.source,
-                  tags=", ".join(slogan.tags or []))
+                  tags=", ".join(slogan.tags or []), slogan=str(slogan.pk))
     return values
 
 

@@ -122,9 +122,14 @@ def save_post(request, values: dict, submit: bool) -> Post:
     unit = pf.unit_in_scope(request.scope, values["unit"], request.profile.unit)
     kind = pf.check_kind(values["kind"])
     publish_at = pf.parse_local_time(values["publish_at"])
+    slogan = None
+    if values.get("slogan") and kind == "slogan":  # written from the library: approval moves its rotation on
+        slogan = Slogan.objects.filter(pk=pf.whole_number(values["slogan"]) or 0,
+                                       unit__in=[u.pk for u in unit.lineage()]).first()
     with transaction.atomic():
         post = post_create(author=request.user, unit=unit, kind=kind, title=values["title"], body=values["body"],
-                           channel_names=values["channels"], publish_at=publish_at, fields=pf.fields_for(kind, values))
+                           channel_names=values["channels"], publish_at=publish_at, fields=pf.fields_for(kind, values),
+                           slogan=slogan)
         if submit:
             post_submit(post, by=request.user)
     return post

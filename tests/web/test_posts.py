@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.channel_config import channel_add
 from bot.content.series import next_occurrences, series_add
-from bot.content.slogans import add_slogan
+from bot.content.slogans import add_slogan, rotation_order
 from bot.models import AuditEntry, Delivery, Post
 from bot.posts import post_approve, post_create, post_submit
 from bot.publishing import states
@@ -185,6 +185,24 @@ def test_starting_from_a_slogan_of_the_library_prefills_the_form(web, people, un
     assert client.get("/posts/new/?slogan=abc").status_code == 404
     assert client.get("/posts/new/?slogan=²").status_code == 404
     assert client.get(f"/posts/new/?from={slogan.pk}9999999999999999999999").status_code == 404
+
+
+def test_a_post_written_from_the_library_moves_the_rotation_on_when_approved(web, people, units, outbox_channel):
+    first = add_slogan(units["ward"], "Người dân là trung tâm phục vụ")
+    second = add_slogan(units["ward"], "Nộp hồ sơ trực tuyến: nhanh hơn, minh bạch hơn")
+    foreign = add_slogan(units["other"], "Khẩu hiệu của phường khác")
+    client = web(people["lan"])
+    assert f'name="slogan" value="{first.pk}"' in html(client.get(f"/posts/new/?slogan={first.pk}"))
+    client.post("/posts/new/", slogan_form(slogan=str(first.pk), text=first.text))
+    client.post("/posts/new/", slogan_form(slogan=str(foreign.pk), title="Khác"))  # forged: not linked
+    linked, forged = Post.objects.order_by("pk")
+    assert linked.slogan == first and forged.slogan is None
+    first.refresh_from_db()
+    assert first.times_used == 0, "a draft or a submitted post does not use the slogan up"
+    post_approve(linked, by=people["minh"])
+    first.refresh_from_db()
+    assert first.times_used == 1 and first.last_used_at is not None
+    assert list(rotation_order(units["ward"]))[0] == second, "the next post starts from the other slogan"
 
 
 def test_starting_from_a_series_fills_its_template_for_the_next_occurrence(web, people, units, outbox_channel):
