@@ -174,6 +174,9 @@ class Adapter(ABC):
     limits: ClassVar[Limits] = Limits()
     settings_schema: ClassVar[tuple[Setting, ...]] = ()
     rates: ClassVar[tuple[Rate, ...]] = ()
+    # True when `find` can really look a post up; reconciliation asks only such platforms, so the
+    # unsearchable ones (left to an officer) never crowd out a post that could be found.
+    can_find: ClassVar[bool] = False
     # "module:Class" of this platform's fake in channels/sandbox/, so the sandbox needs no list of its own.
     sandbox_fake: ClassVar[str] = ""
 

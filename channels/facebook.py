@@ -91,6 +91,7 @@ def source_part(image: Image) -> dict[str, tuple[str, bytes, str]]:
 
 class FacebookAdapter(Adapter):
     kind = "facebook"
+    can_find = True
     label = "Facebook Page"
     limits = Limits(text_chars=TEXT_CHARS, caption_chars=TEXT_CHARS, max_images=MAX_IMAGES,
                     image_formats=IMAGE_FORMATS, image_bytes=IMAGE_BYTES, card_size=(1200, 630))

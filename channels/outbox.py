@@ -19,6 +19,7 @@ from channels.errors import BadContent, NotCreated
 
 class OutboxAdapter(Adapter):
     kind = "outbox"
+    can_find = True
     label = "Outbox folder"
     limits = Limits(max_images=10, image_formats=("image/jpeg", "image/png"))
     settings_schema = (

@@ -17,6 +17,7 @@ class Crash(BaseException):
 
 class ScriptedPlatform(Adapter):
     kind = "scripted"
+    can_find = True
     label = "Scripted fake platform"
     limits = Limits(text_chars=500)
     settings_schema = (Setting("token", "API token", required=True, secret=True),)

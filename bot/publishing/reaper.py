@@ -16,6 +16,7 @@ from bot.channel_config import adapter_for
 from bot.models import Delivery
 from bot.publishing import states
 from bot.publishing.transitions import move
+from channels import registry
 from channels.base import Message
 
 log = logging.getLogger("loa.publishing")
@@ -36,10 +37,13 @@ def reap(now: datetime, sending_timeout: float) -> list[int]:
 def reconcile(limit: int = 100) -> list[int]:
     """Ask each unconfirmed delivery's platform whether the post exists; mark the ones found as sent."""
     found_ids = []
+    searchable = [kind for kind in registry.kinds() if registry.adapter_class(kind).can_find]
+    # Newest first: a platform's search looks at its recent posts, and old deliveries an officer has not
+    # settled yet must not hold back a fresh one that can still be found.
     pending = (
         Delivery.objects.select_related("channel")
-        .filter(state=states.UNCONFIRMED, snapshot__isnull=False)
-        .order_by("pk")[:limit]
+        .filter(state=states.UNCONFIRMED, snapshot__isnull=False, channel__kind__in=searchable)
+        .order_by("-pk")[:limit]
     )
     for delivery in pending:
         try:
