@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from bot.content.series import materialise
 from bot.feedback.collect import collect_all, process_event, process_pending
+from bot.content.images import prune_cards
 from bot.feedback.privacy import anonymise_expired
 from bot.publishing.claim import Claimed
 from bot.publishing.publisher import publish_delivery
@@ -56,4 +57,5 @@ def collect_replies() -> int:
 
 @shared_task(name="loa.retention", ignore_result=True)
 def apply_retention() -> int:
+    prune_cards()
     return anonymise_expired()

@@ -9,6 +9,7 @@ import math
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -282,6 +283,7 @@ def cached_file(cache_dir: Path, key_parts: dict, render: Callable[[], Card], fm
     fmt = image_format(fmt)
     path = Path(cache_dir) / cache_name(key_parts, fmt, max_bytes)
     if path.exists():
+        os.utime(path)  # in use: `prune` keeps what was used lately
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     data = encode(render(), fmt, max_bytes)
@@ -297,3 +299,20 @@ def cached_file(cache_dir: Path, key_parts: dict, render: Callable[[], Card], fm
         Path(temporary).unlink(missing_ok=True)
         raise
     return path
+
+
+def prune(cache_dir: Path, keep_seconds: float, now: float | None = None) -> int:
+    """Delete cards not used for `keep_seconds` (live previews leave one per keystroke pause); returns how many.
+
+    Safe because nothing depends on a cached file surviving: publishing renders the post's cards again
+    when they are missing, and reconciliation compares texts, not pictures."""
+    now = now or time.time()
+    removed = 0
+    for path in Path(cache_dir).glob("*"):
+        try:
+            if path.is_file() and now - path.stat().st_mtime > keep_seconds:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:  # another worker pruned or replaced it first
+            continue
+    return removed

@@ -58,3 +58,11 @@ def post_images(post, adapter_cls: type[Adapter]) -> tuple[Image, ...]:
         path = cards.cached_file(cache, key, render, fmt=fmt, max_bytes=limits.image_bytes)
         images.append(Image(path=path, mime="image/jpeg" if fmt == "JPEG" else "image/png"))
     return tuple(images)
+
+
+CARD_KEEP_DAYS = 30
+
+
+def prune_cards(now: float | None = None) -> int:
+    """The daily clean-up of the card cache (bot.tasks.apply_retention)."""
+    return cards.prune(Path(settings.LOA.data_dir) / "cards", CARD_KEEP_DAYS * 86400, now)

@@ -214,6 +214,23 @@ def test_cached_file_renders_once_and_names_the_file_by_content(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in (first, other, jpeg))
 
 
+def test_prune_drops_cards_unused_for_the_keep_period_and_keeps_those_used_lately(tmp_path):
+    import os
+    import time
+
+    from bot.content.cards import prune
+
+    key = {"kind": "slogan", "text": "Cải cách hành chính", "unit": "ben-thanh"}
+    used = cached_file(tmp_path, key, lambda: slogan_card(key["text"], "", BRAND))
+    idle = cached_file(tmp_path, {**key, "text": "Chính quyền số"}, lambda: slogan_card("Chính quyền số", "", BRAND))
+    month_ago = time.time() - 31 * 86400
+    for path in (used, idle):
+        os.utime(path, (month_ago, month_ago))
+    assert cached_file(tmp_path, key, lambda: pytest.fail("a cached card is not drawn again")) == used
+    assert prune(tmp_path, keep_seconds=30 * 86400) == 1
+    assert used.exists() and not idle.exists()
+
+
 @pytest.mark.parametrize("field, value", [("primary", "red"), ("primary", "#12345"), ("accent", "b3261e"),
                                           ("accent", "#gggggg"), ("accent", "#fff"), ("primary", None)])
 def test_bad_colours_are_refused_with_a_clear_message(field, value):
