@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 QUESTION, REPORT, PROPOSAL, PRAISE = "hoi_dap", "phan_anh", "kien_nghi", "khen_ngoi"
 COMPLAINT, SPAM, OTHER = "khieu_nai_to_cao", "spam", "khac"
@@ -142,9 +142,13 @@ def fold(text: str) -> str:
 _SHORTHAND_RE = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, SHORTHAND)) + r")(?![\w.])")
 
 
+def _expand(folded: str) -> str:
+    return _SHORTHAND_RE.sub(lambda m: SHORTHAND[m.group(1)], folded)
+
+
 def normalise(text: str) -> str:
     """What rules are matched against: folded, with teen-code written out ("ko dc" -> "khong duoc")."""
-    return _SHORTHAND_RE.sub(lambda m: SHORTHAND[m.group(1)], fold(text))
+    return _expand(fold(text))
 
 
 def accented(text: str) -> str:
@@ -160,6 +164,10 @@ class Rule:
     weight: float
     exact: bool  # matched against `accented`, not `normalise`
     fallback: re.Pattern | None = None  # a "~" rule's folded form, for messages without diacritics
+    # The text a phrase's pattern (and fallback) matches, "" for regular expressions: a cheap test first,
+    # since a pattern that starts with a lookbehind is tried at every position of the message.
+    needle: str = ""
+    fallback_needle: str = ""
 
 
 @dataclass(frozen=True)
@@ -171,6 +179,14 @@ class Verdict:
 
 
 _WEIGHT_RE = re.compile(r"\s\*(\d+(?:\.\d+)?)$")
+_WORD_RE = re.compile(r"\w+")
+
+
+def _first_word(needle: str) -> str:
+    # _literal puts word boundaries around a phrase that starts with a letter or digit, so wherever the
+    # phrase matches, its first word is a whole word of the text; "" when it starts otherwise ("?", emoji).
+    match = _WORD_RE.match(needle)
+    return match.group() if match else ""
 
 
 def _literal(text: str) -> re.Pattern:
@@ -194,9 +210,10 @@ def compile_rule(category: str, entry: str) -> Rule:
             raise ValueError(f"The feedback rule {entry!r} for {category!r} is not a valid regular expression "
                              f"({exc}).") from None
     if phrase[0] in "=~":
-        fallback = _literal(normalise(phrase[1:])) if phrase[0] == "~" else None
-        return Rule(category, phrase, _literal(accented(phrase[1:])), weight, True, fallback)
-    return Rule(category, phrase, _literal(normalise(phrase)), weight, False)
+        exact, folded = accented(phrase[1:]), normalise(phrase[1:]) if phrase[0] == "~" else ""
+        return Rule(category, phrase, _literal(exact), weight, True, _literal(folded) if folded else None, exact, folded)
+    folded = normalise(phrase)
+    return Rule(category, phrase, _literal(folded), weight, False, needle=folded)
 
 
 @dataclass(frozen=True)
@@ -207,6 +224,33 @@ class Rules:
     threshold: float = THRESHOLD
     minimum: float = MINIMUM
     tie_order: tuple[str, ...] = TIE_ORDER
+    # (matched against the accented text?, first word) -> positions of the phrases starting with that word
+    _by_word: dict[tuple[bool, str], tuple[int, ...]] = field(init=False, repr=False, compare=False)
+    _always: tuple[int, ...] = field(init=False, repr=False, compare=False)  # regexes, "?", emoji
+
+    def __post_init__(self):
+        by_word: dict[tuple[bool, str], list[int]] = {}
+        always = []
+        for position, rule in enumerate(self.rules):
+            keys = [(rule.exact, _first_word(rule.needle))]
+            if rule.fallback is not None:
+                keys.append((False, _first_word(rule.fallback_needle)))
+            if not all(word for _, word in keys):
+                always.append(position)
+                continue
+            for key in keys:
+                by_word.setdefault(key, []).append(position)
+        object.__setattr__(self, "_by_word", {key: tuple(found) for key, found in by_word.items()})
+        object.__setattr__(self, "_always", tuple(always))
+
+    def candidates(self, folded: str, exact: str) -> list[Rule]:
+        """The rules that can match, in rule order: the phrases whose first word is a word of the text, and
+        the rest. Trying all ~500 rules on every message was 85 % of the cost of storing it."""
+        found = set(self._always)
+        for is_exact, text in ((False, folded), (True, exact)):
+            for word in set(_WORD_RE.findall(text)):
+                found.update(self._by_word.get((is_exact, word), ()))
+        return [self.rules[position] for position in sorted(found)]
 
     @classmethod
     def from_dict(cls, phrases: Mapping[str, Iterable[str]], **settings) -> Rules:
@@ -244,17 +288,19 @@ DEFAULT = Rules.from_dict(DEFAULT_RULES)
 
 def _hit(rule: Rule, folded: str, exact: str, plain: bool) -> bool:
     if not rule.exact:
-        return bool(rule.pattern.search(folded))
+        return rule.needle in folded and bool(rule.pattern.search(folded))
     # Written without diacritics, "đòi tiền" and "dõi tiến" look the same: a "~" rule takes the risk.
-    return bool(rule.fallback.search(folded) if plain and rule.fallback else rule.pattern.search(exact))
+    if plain and rule.fallback:
+        return rule.fallback_needle in folded and bool(rule.fallback.search(folded))
+    return rule.needle in exact and bool(rule.pattern.search(exact))
 
 
 def matches(text: str, rules: Rules = DEFAULT) -> dict[str, list[Rule]]:
     """The rules found in the text, by category."""
-    folded, exact = normalise(text), accented(text)
-    plain = fold(text) == exact
+    bare, exact = fold(text), accented(text)
+    folded, plain = _expand(bare), bare == exact
     found: dict[str, list[Rule]] = {}
-    for rule in rules.rules:
+    for rule in rules.candidates(folded, exact):
         if _hit(rule, folded, exact, plain):
             found.setdefault(rule.category, []).append(rule)
     return found
