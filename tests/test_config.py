@@ -14,7 +14,7 @@ def test_defaults_put_everything_in_the_data_dir(tmp_path):
     cfg = load({"LOA_DATA_DIR": str(tmp_path / "var")})
     assert cfg.database_url == f"sqlite:///{tmp_path / 'var' / 'loa.sqlite3'}"
     assert cfg.broker_url == f"sqla+sqlite:///{tmp_path / 'var' / 'broker.sqlite3'}"
-    assert cfg.uses_sqlite and cfg.tick_seconds == 1.0
+    assert cfg.uses_sqlite and cfg.tick_seconds == 0.5
 
 
 def test_generated_keys_are_private_and_stable(tmp_path):
