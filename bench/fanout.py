@@ -335,7 +335,8 @@ def _stat(pid: int) -> list[str]:
 
 
 def descendants(pid: int) -> list[int]:
-    parents = {int(e.name): int(f[1]) for e in Path("/proc").iterdir() if e.name.isdigit() and (f := _stat(int(e.name)))}
+    stats = {int(e.name): _stat(int(e.name)) for e in Path("/proc").iterdir() if e.name.isdigit()}
+    parents = {pid: int(f[1]) for pid, f in stats.items() if f}
     found, frontier = [], {pid}
     while frontier:
         frontier = {p for p, parent in parents.items() if parent in frontier}
@@ -512,6 +513,7 @@ def loa_phase(args, total: int, log_path: Path, sandbox_pid: int) -> tuple[Run, 
     from bot.models import Delivery
 
     flags = ["--lift", "--no-collect", *(["--shared-ssl"] if args.shared_ssl else [])]
+    before = load()
     worker = start_worker(args.concurrency, args.pool, flags, log_path)
     sampler = MemorySampler(worker.pid)
     sampler.start()
@@ -529,9 +531,11 @@ def loa_phase(args, total: int, log_path: Path, sandbox_pid: int) -> tuple[Run, 
     spans = Delivery.objects.aggregate(claimed=Min("queued_at"), last=Max("sent_at"))
     seconds = (spans["last"] - spans["claimed"]).total_seconds()
     facts = {"tick": (spans["claimed"] - due).total_seconds(), "memory": memory, "parent_cpu": parent_cpu,
+             "load_before": before,
              "states": Counter(Delivery.objects.values_list("state", flat=True)),
              "by_kind": Counter(Delivery.objects.values_list("channel__kind", flat=True))}
-    return Run("Loa: from the tick's claim to the last delivery sent", args.concurrency, seconds, cpu, sandbox_cpu), facts
+    name = "Loa: from the tick's claim to the last delivery sent"
+    return Run(name, args.concurrency, seconds, cpu, sandbox_cpu), facts
 
 
 def platform_log(url: str, kinds: list[str]) -> list[dict]:
@@ -546,7 +550,9 @@ def report(args, total: int, posts: int, runs: list[Run], facts: dict, log: list
     per_delivery = ", ".join(f"{k} {calls[k] / n:.1f}" for k, n in sorted(facts["by_kind"].items()))
     print(f"\nfan-out: {total} deliveries ({posts} posts) over {args.channels} channels ({', '.join(args.kinds)}), "
           f"platform latency {args.latency * 1000:.0f} ms per call; worker --concurrency {args.concurrency} "
-          f"--pool {args.pool}{' (shared SSL context: the proposed fix)' if args.shared_ssl else ''}; {load()}")
+          f"--pool {args.pool}{' (shared SSL context: the proposed fix)' if args.shared_ssl else ''}")
+    print(f"before Loa's run: {facts['load_before']} (this bench's own processes count in the load at the end: "
+          f"{load()})")
     print(f"deliveries by state: {dict(facts['states'])}; platform calls {len(log)}, per delivery: {per_delivery}")
     print(f"{'run':<54}{'senders':>8}{'seconds':>9}{'deliv/s':>9}{'CPU ms/delivery':>17}{'sandbox':>9}{'errors':>8}")
     for run in runs:
@@ -558,7 +564,8 @@ def report(args, total: int, posts: int, runs: list[Run], facts: dict, log: list
     print(f"ratio Loa / floor at equal concurrency: {loa.seconds / same.seconds:.2f} (target ≤ 1.5); "
           f"due → claimed by the tick {facts['tick']:.2f} s (schedule_lag.py measures that)")
     m = facts["memory"]
-    print(f"worker memory, peak ({m['processes']} processes: parent, pool, beat): parent RSS {m['parent'] / 1024:.0f} MB, "
+    print(f"worker memory, peak ({m['processes']} processes: parent, pool, beat): "
+          f"parent RSS {m['parent'] / 1024:.0f} MB, "
           f"largest child RSS {m['child'] / 1024:.0f} MB, sum RSS {m['rss_sum'] / 1024:.0f} MB, "
           f"sum PSS {m['pss_sum'] / 1024:.0f} MB (target ≤ 150 MB)")
 

@@ -107,7 +107,9 @@ def report(args, tick: float, due: dict[int, float], received: dict[int, float],
     states = Delivery.objects.values_list("state", flat=True)
     print(f"\nschedule lag: {args.posts} posts due over {args.window:.0f} s to {args.channels} Telegram channels, "
           f"platform latency {args.latency * 1000:.0f} ms; tick {tick} s, worker --concurrency {args.concurrency}"
-          f"{changes(args)}; {fanout.load()}")
+          f"{changes(args)}")
+    print(f"before the run: {args.load_before} (this bench's own processes count in the load at the end: "
+          f"{fanout.load()})")
     print(f"sent {sum(s == 'sent' for s in states)} of {args.posts}; received by the platform "
           f"{len(received)}; held back by Loa's rate limiter (rescheduled) at least once: {postponed}; "
           f"refused by the fake's flood control (429): {refused}")
@@ -165,6 +167,7 @@ def main() -> int:
         unit, author, approver = fanout.org()
         channels = fanout.add_channels(unit, url, ["telegram"], args.channels, args.latency, lift=False)
         tagged = make_posts(unit, author, approver, channels, args.posts)
+        args.load_before = fanout.load()
         worker = fanout.start_worker(args.concurrency, "prefork", worker_flags(args), data_dir / "worker.log")
         try:
             due = schedule(tagged, args.window)

@@ -22,7 +22,7 @@ def _handler_for(sandbox: Sandbox):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         # Headers and body leave in two writes; with Nagle on, a keep-alive client's delayed ACK held
-        # each answer ~40 ms (bench/fanout.py: 150 calls/s on loopback, 1,000+/s with TCP_NODELAY).
+        # each answer ~40 ms (bench/fanout.py: ~150 calls/s on loopback, ~750/s with TCP_NODELAY).
         disable_nagle_algorithm = True
 
         def _serve(self):
