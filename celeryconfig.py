@@ -30,6 +30,10 @@ task_queues = [Queue(name) for name in all_queues()]
 task_routes = {name: {"queue": CONTROL_QUEUE} for name in ("loa.tick", "loa.reap", "loa.reconcile", "loa.materialise",
                                                          "loa.collect", "loa.process_inbound", "loa.retention")}
 worker_prefetch_multiplier = 4
+# A pool process is replaced after the task that leaves it above 200 MB (KiB here). A child starts
+# near 130 MB and stays there through 10,000 deliveries (docs/performance.md); this is the guard
+# against a slow creep, well above the start so that no child is replaced after every task.
+worker_max_memory_per_child = 200_000
 worker_hijack_root_logger = False
 worker_send_task_events = False
 timezone = "Asia/Ho_Chi_Minh"

@@ -1,10 +1,12 @@
 """The Celery application:  celery -A worker worker -B  (worker plus embedded beat)."""
 
+import gc
 import os
 import sys
 
 import django
 from celery import Celery
+from celery.signals import worker_init
 
 from bot.config import ConfigError
 
@@ -19,3 +21,15 @@ app.config_from_object("celeryconfig")
 app.set_default()
 
 import bot.tasks  # noqa: E402,F401  - registers the tasks with this app
+
+
+@worker_init.connect
+def freeze_the_imported_heap(**_):
+    """Before the pool forks: move every object imported so far out of the collector's reach.
+
+    Each child shares the parent's pages until it writes to them, and the cyclic collector writes
+    to every object it visits; frozen objects are never visited, so the children keep sharing the
+    ~100 MB of imported Django, Celery and platform libraries (sum of PSS over the worker's six
+    processes: 399 MB without, 290 MB with; docs/performance.md)."""
+    gc.collect()
+    gc.freeze()

@@ -21,7 +21,7 @@ import httpx
 
 from channels.base import Reply, ThreadLink
 from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, RateLimited
-from channels.http import redact
+from channels.http import redact, tls_context
 
 # httpx logs every request URL at INFO, and a Bot API URL contains the bot token.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -239,7 +239,7 @@ class Updates:
         """One Bot API call, once; its result, or the error it means."""
         timeout = httpx.Timeout(self.timeout, connect=min(5.0, self.timeout))
         try:
-            with httpx.Client(timeout=timeout) as client:
+            with httpx.Client(timeout=timeout, verify=tls_context()) as client:
                 response = client.post(f"{self.url}/{method}", json=fields)
         except httpx.HTTPError as exc:
             said = redact(str(exc) or type(exc).__name__, [self.token])
