@@ -20,22 +20,26 @@ from channels.base import Adapter, Rate
 
 PREFIX = "loa:rl:"
 
-# Reserve (pause = 0) or pause (pause > 0) one key; returns the wait in seconds as a string.
+# Reserve (pause = 0) or pause (pause > 0) every key, in one call; returns the longest wait in
+# seconds, as a string. ARGV: cost, pause, then each key's interval and tolerance in turn.
 GCRA_LUA = """
-local interval, tolerance, cost, pause = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local cost, pause = tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-if tat < now then tat = now end
-local wait = 0
-if pause > 0 then
-  if now + pause + tolerance > tat then tat = now + pause + tolerance end
-else
-  if tat - tolerance > now then wait = tat - tolerance - now end
-  tat = tat + interval * cost
+local longest = 0
+for i, key in ipairs(KEYS) do
+  local interval, tolerance = tonumber(ARGV[1 + 2 * i]), tonumber(ARGV[2 + 2 * i])
+  local tat = tonumber(redis.call('GET', key) or '0')
+  if tat < now then tat = now end
+  if pause > 0 then
+    if now + pause + tolerance > tat then tat = now + pause + tolerance end
+  else
+    if tat - tolerance - now > longest then longest = tat - tolerance - now end
+    tat = tat + interval * cost
+  end
+  redis.call('SET', key, string.format('%.6f', tat), 'EX', math.ceil(tat - now) + 60)
 end
-redis.call('SET', KEYS[1], string.format('%.6f', tat), 'EX', math.ceil(tat - now) + 60)
-return string.format('%.6f', wait)
+return string.format('%.6f', longest)
 """
 
 
@@ -77,31 +81,31 @@ def _redis(url: str):
     return client, client.register_script(GCRA_LUA)
 
 
-def _run(key: str, rate: Rate, cost: int, pause: float) -> float:
-    interval, tolerance = _shape(rate)
+def _run(keys: list[tuple[str, Rate]], cost: int, pause: float) -> float:
+    """Every key in one round trip (Redis) or one transaction (database); the longest wait."""
     url = settings.LOA.redis_url
     if url:
         _client, script = _redis(url)
-        return float(script(keys=[key], args=[interval, tolerance, cost, pause]))
-    return _run_in_database(key, interval, tolerance, cost, pause)
+        shapes = [value for _key, rate in keys for value in _shape(rate)]
+        return float(script(keys=[key for key, _rate in keys], args=[cost, pause, *shapes]))
+    with transaction.atomic():  # rows locked in one global order: two workers never wait on each other in a cycle
+        return max(_run_in_database(key, *_shape(rate), cost, pause) for key, rate in sorted(keys, key=lambda k: k[0]))
 
 
 def _run_in_database(key: str, interval: float, tolerance: float, cost: int, pause: float) -> float:
-    with transaction.atomic():
-        slot, _ = RateSlot.objects.select_for_update().get_or_create(key=key)
-        now = time.time()
-        if pause > 0:
-            slot.tat, wait = max(slot.tat, now + pause + tolerance), 0.0
-        else:
-            slot.tat, wait = gcra(slot.tat, now, interval, tolerance, cost)
-        slot.save(update_fields=["tat"])
+    slot, _ = RateSlot.objects.select_for_update().get_or_create(key=key)
+    now = time.time()
+    if pause > 0:
+        slot.tat, wait = max(slot.tat, now + pause + tolerance), 0.0
+    else:
+        slot.tat, wait = gcra(slot.tat, now, interval, tolerance, cost)
+    slot.save(update_fields=["tat"])
     return wait
 
 
 def reserve(adapter_cls: type[Adapter], channel_id: int, cost: int = 1) -> float:
     """Reserve a slot on every limit of this channel; returns how long to wait for it (0 = go now)."""
-    return max((_run(key, rate, cost, 0.0) for key, rate in keys_for(adapter_cls.kind, channel_id, adapter_cls.rates)),
-               default=0.0)
+    return _run(keys_for(adapter_cls.kind, channel_id, adapter_cls.rates), cost, 0.0)
 
 
 def paused_for(adapter_cls: type[Adapter], channel_id: int) -> float:
@@ -120,4 +124,4 @@ def paused_for(adapter_cls: type[Adapter], channel_id: int) -> float:
 
 def pause(adapter_cls: type[Adapter], channel_id: int, seconds: float) -> None:
     """The platform asked us to wait: nobody sends to this channel for `seconds`."""
-    _run(pause_key(adapter_cls.kind, channel_id), PAUSE_RATE, 0, max(seconds, 0.001))
+    _run([(pause_key(adapter_cls.kind, channel_id), PAUSE_RATE)], 0, max(seconds, 0.001))
