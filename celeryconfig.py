@@ -30,6 +30,12 @@ task_queues = [Queue(name) for name in all_queues()]
 task_routes = {name: {"queue": CONTROL_QUEUE} for name in ("loa.tick", "loa.reap", "loa.reconcile", "loa.materialise",
                                                          "loa.collect", "loa.process_inbound", "loa.retention")}
 worker_prefetch_multiplier = 4
+# Celery's Django fixup closes the database connection around every task unless this is set: a new
+# PostgreSQL connection (a server process forked, authentication, session setup) for every delivery
+# was the largest single cost of a publish in the worker (bench/fanout.py). Kept instead, renewed
+# after 1,000 tasks, and checked before each task as Django checks it before each request
+# (worker.py: close_old_connections honours CONN_MAX_AGE and CONN_HEALTH_CHECKS).
+CELERY_DB_REUSE_MAX = 1000
 # A pool process is replaced after the task that leaves it above 200 MB (KiB here). A child starts
 # near 130 MB and stays there through 10,000 deliveries (docs/performance.md); this is the guard
 # against a slow creep, well above the start so that no child is replaced after every task.

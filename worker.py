@@ -6,7 +6,7 @@ import sys
 
 import django
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import task_prerun, worker_init
 
 from bot.config import ConfigError
 
@@ -21,6 +21,7 @@ app.config_from_object("celeryconfig")
 app.set_default()
 
 import bot.tasks  # noqa: E402,F401  - registers the tasks with this app
+from django.db import close_old_connections  # noqa: E402
 
 
 @worker_init.connect
@@ -33,3 +34,11 @@ def freeze_the_imported_heap(**_):
     processes: 399 MB without, 290 MB with; docs/performance.md)."""
     gc.collect()
     gc.freeze()
+
+
+@task_prerun.connect
+def check_the_database_connection(**_):
+    """The connection is kept between tasks (celeryconfig.CELERY_DB_REUSE_MAX); as before each web
+    request, drop it when it broke or outlived CONN_MAX_AGE, and have it health-checked on first use,
+    so a connection the server ended (a restart, pg_terminate_backend) costs no task."""
+    close_old_connections()
