@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import re
 from typing import Any, Awaitable, Callable
@@ -15,6 +13,7 @@ from telegram.error import (BadRequest, ChatMigrated, Forbidden, InvalidToken, N
                             TelegramError, TimedOut)
 from telegram.request import HTTPXRequest
 
+from channels import telegram_bots as bots
 from channels import telegram_inbound as inbound
 from channels.base import Adapter, Health, Limits, Message, Published, Rate, Setting
 from channels.errors import AuthExpired, BadContent, ChannelError, NotCreated, OutcomeUnknown, RateLimited
@@ -150,31 +149,40 @@ class TelegramAdapter(Adapter):
         return inbound.Updates(self.config.get("api_base") or DEFAULT_API_BASE, self.config.get("token"),
                                float(self.config.get("timeout") or 20))
 
-    # -- one fresh Bot per asyncio.run(): PTB's httpx client belongs to the loop that built it
+    # -- Bots are kept per thread (channels/telegram_bots.py): no getMe and no new connection per post
 
     def _run(self, work: Callable[[Bot], Awaitable[Any]]) -> Any:
         token = self.config.get("token")
         if not token:
             raise AuthExpired("no bot token is set for this Telegram channel.")
-        return asyncio.run(self._session(token, work))
+        return bots.run(self._session(token, work))
 
     async def _session(self, token: str, work: Callable[[Bot], Awaitable[Any]]) -> Any:
         timeout = float(self.config.get("timeout") or 20)
+        base = self.config.get("api_base") or DEFAULT_API_BASE
+
         def request(pool_size: int) -> HTTPXRequest:
             return HTTPXRequest(connection_pool_size=pool_size, connect_timeout=min(5.0, timeout),
                                 read_timeout=timeout, write_timeout=timeout, media_write_timeout=timeout,
                                 pool_timeout=1.0, httpx_kwargs={"verify": tls_context()})
 
         # Both requests are ours: PTB would otherwise build its getUpdates one with a context of its own.
-        bot = Bot(token, base_url=self.config.get("api_base") or DEFAULT_API_BASE, request=request(4),
-                  get_updates_request=request(1))
-        async with contextlib.AsyncExitStack() as stack:
-            try:
-                await stack.enter_async_context(bot)  # getMe; shut down on the way out, errors too
-            except TelegramError as exc:
-                # PTB's InvalidToken message quotes the token: never chain it.
-                raise self._before_send(exc, token) from None
+        key = (token, base, timeout)
+        try:
+            bot = await bots.kept(key, lambda: Bot(token, base_url=base, request=request(4),
+                                                   get_updates_request=request(1)))
+        except TelegramError as exc:
+            # PTB's InvalidToken message quotes the token: never chain it.
+            raise self._before_send(exc, token) from None
+        try:
             return await work(bot)
+        except InvalidToken:
+            await bots.forget(key)
+            raise
+        except ChannelError as exc:
+            if isinstance(exc.__cause__, InvalidToken):
+                await bots.forget(key)
+            raise
 
     def _before_send(self, exc: TelegramError, token: str) -> ChannelError:
         """getMe failed: nothing was sent yet."""

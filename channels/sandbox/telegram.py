@@ -222,6 +222,9 @@ class TelegramFake(Platform):
     def _configure_bot(self, spec: dict) -> dict:
         token = spec["token"]
         bot_id = int(spec.get("id") or token.split(":")[0])
+        if spec.get("revoked"):  # as @BotFather's /revoke: the token is refused from now on (401)
+            self.bots.pop(token, None)
+            return {"id": bot_id, "revoked": True}
         bot = self.bots.setdefault(token, {"token": token, "updates": [], "next_update_id": 100_000_001,
                                            "allowed_updates": [], "webhook": dict(WEBHOOK_DEFAULTS), "deliveries": []})
         bot.update(id=bot_id, username=spec.get("username", f"bot{bot_id}_bot"),

@@ -288,6 +288,21 @@ def test_an_unknown_token_needs_reauthorisation(srv, client):
     assert [r["path"].rsplit("/", 1)[-1] for r in client.requests("telegram")] == ["getMe"]
 
 
+def test_a_kept_bot_asks_getme_once_and_is_dropped_when_its_token_is_revoked(srv, client):
+    adapter(srv).publish(Message(marker="loa-1", text="Bản tin 1"))
+    adapter(srv).publish(Message(marker="loa-2", text="Bản tin 2"))
+    called = [r["path"].rsplit("/", 1)[-1] for r in client.requests("telegram")]
+    assert called == ["getMe", "sendMessage", "sendMessage"]  # the second post reuses the Bot
+    client.configure("telegram", {"bots": [{"token": TOKEN, "revoked": True}]})
+    with pytest.raises(AuthExpired, match="rejected the bot token") as caught:
+        adapter(srv).publish(Message(marker="loa-3", text="Bản tin 3"))
+    assert TOKEN not in str(caught.value)
+    with pytest.raises(AuthExpired, match="rejected the bot token"):
+        adapter(srv).publish(Message(marker="loa-4", text="Bản tin 4"))
+    called = [r["path"].rsplit("/", 1)[-1] for r in client.requests("telegram")]
+    assert called[3:] == ["sendMessage", "getMe"]  # refused, dropped, and the next post starts over
+
+
 def test_an_unknown_chat_is_a_broken_setup(srv):
     with pytest.raises(AuthExpired, match="(?i)chat not found"):
         adapter(srv, chat="@khongtontai").publish(Message(marker="loa-1", text="x"))
