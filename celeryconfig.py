@@ -52,6 +52,8 @@ beat_schedule = {
     "reconcile": {"task": "loa.reconcile", "schedule": 60.0, "options": {"expires": 300}},
     # Idempotent (one post per series occurrence), so hourly is plenty for a days-ahead horizon.
     "materialise": {"task": "loa.materialise", "schedule": 3600.0, "options": {"expires": 600}},
+    # The hooks only store what the platforms send; the replies are parsed and stored here, in batches.
+    "inbound": {"task": "loa.process_inbound", "schedule": 1.0, "options": {"expires": 5}},
     # Polling is the fallback for webhooks (and the only path where none is configured).
     "collect": {"task": "loa.collect", "schedule": 60.0, "options": {"expires": 120}},
     "retention": {"task": "loa.retention", "schedule": 24 * 3600.0, "options": {"expires": 3600}},

@@ -23,14 +23,13 @@ What the bench changes, in the worker it starts through this file (`_worker`), a
   fakes are configured without flood control or quotas.
 - The beat's reply polling (`collect`, every 60 s) is off: its calls grow with the run's length,
   not with the posts, and would be replayed by the floor too (bench/feedback_ingest.py measures it).
-- `--shared-ssl` measures a proposed fix (docs/performance.md), never the default.
 
 Its own PostgreSQL database (`loa_bench_fanout`) and Redis db 10, both emptied afterwards; the
 sandbox runs in its own process. Usage:
 
     .venv/bin/python bench/fanout.py [--deliveries 10000] [--channels 300] [--kinds telegram,facebook,zalo]
                                      [--latency 0.02] [--concurrency 4] [--pool prefork|threads]
-                                     [--shared-ssl] [--quick]
+                                     [--quick]
 """
 
 from __future__ import annotations
@@ -237,8 +236,8 @@ def lift_rate_limits() -> None:
 
 
 def platform_burst(burst: int) -> None:
-    """A proposed change measured before it is made (--platform-burst): a platform-wide limit (Telegram's
-    30 a second per bot) may go `burst` calls back to back instead of one every 35 ms."""
+    """Another burst for the platform-wide limits (--platform-burst; Telegram's is 10 since issue 7), to
+    measure what a change of it would do."""
     from channels import registry
     from channels.base import Rate
 
@@ -255,27 +254,8 @@ def without_reply_polling() -> None:
     celeryconfig.beat_schedule.pop("collect", None)
 
 
-def share_ssl_context() -> None:
-    """The change proposed for channels/telegram.py, measured before it is made (--shared-ssl): every
-    publish builds a Bot with two HTTPXRequest clients, and each loads the CA bundle into a new SSL
-    context (~25 ms of CPU each); one context per process serves them all."""
-    import ssl
-
-    import certifi
-    from telegram.request import HTTPXRequest
-
-    context = ssl.create_default_context(cafile=certifi.where())
-    original = HTTPXRequest.__init__
-
-    def init(self, *args, **kwargs):
-        kwargs["httpx_kwargs"] = {"verify": context, **(kwargs.get("httpx_kwargs") or {})}
-        original(self, *args, **kwargs)
-
-    HTTPXRequest.__init__ = init
-
-
 def run_worker(argv: list[str]) -> None:
-    """`fanout.py _worker [--lift] [--no-collect] [--shared-ssl] [--platform-burst=N] -- <celery args>`: Celery in
+    """`fanout.py _worker [--lift] [--no-collect] [--platform-burst=N] -- <celery args>`: Celery in
     this process, after the bench's changes (each named in the printed report)."""
     flags, args = argv[: argv.index("--")], argv[argv.index("--") + 1:]
     os.chdir(ROOT)
@@ -284,8 +264,6 @@ def run_worker(argv: list[str]) -> None:
             lift_rate_limits()
         elif flag == "--no-collect":
             without_reply_polling()
-        elif flag == "--shared-ssl":
-            share_ssl_context()
         elif flag.startswith("--platform-burst="):
             platform_burst(int(flag.partition("=")[2]))
     from celery.__main__ import main
@@ -512,7 +490,7 @@ def loa_phase(args, total: int, log_path: Path, sandbox_pid: int) -> tuple[Run, 
 
     from bot.models import Delivery
 
-    flags = ["--lift", "--no-collect", *(["--shared-ssl"] if args.shared_ssl else [])]
+    flags = ["--lift", "--no-collect"]
     before = load()
     worker = start_worker(args.concurrency, args.pool, flags, log_path)
     sampler = MemorySampler(worker.pid)
@@ -550,7 +528,7 @@ def report(args, total: int, posts: int, runs: list[Run], facts: dict, log: list
     per_delivery = ", ".join(f"{k} {calls[k] / n:.1f}" for k, n in sorted(facts["by_kind"].items()))
     print(f"\nfan-out: {total} deliveries ({posts} posts) over {args.channels} channels ({', '.join(args.kinds)}), "
           f"platform latency {args.latency * 1000:.0f} ms per call; worker --concurrency {args.concurrency} "
-          f"--pool {args.pool}{' (shared SSL context: the proposed fix)' if args.shared_ssl else ''}")
+          f"--pool {args.pool}")
     print(f"before Loa's run: {facts['load_before']} (this bench's own processes count in the load at the end: "
           f"{load()})")
     print(f"deliveries by state: {dict(facts['states'])}; platform calls {len(log)}, per delivery: {per_delivery}")
@@ -579,8 +557,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=4, help="worker pool size = the floor's senders")
     parser.add_argument("--pool", default="prefork", choices=("prefork", "threads"))
     parser.add_argument("--tick", type=float, default=None, help="LOA_TICK_SECONDS (default: Loa's)")
-    parser.add_argument("--shared-ssl", action="store_true",
-                        help="measure the proposed Telegram fix: one SSL context per worker process")
     parser.add_argument("--quick", action="store_true", help="a smoke run: 600 deliveries over 30 channels")
     args = parser.parse_args()
     if args.quick:

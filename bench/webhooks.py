@@ -249,7 +249,7 @@ def drain(timeout: float) -> float:
     from bot.cli.run_cmd import worker_command
     from bot.models import InboundEvent
 
-    worker = subprocess.Popen(worker_command(beat=False, concurrency=2), cwd=ROOT, stdout=subprocess.DEVNULL,
+    worker = subprocess.Popen(worker_command(beat=True, concurrency=2), cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         start = time.monotonic()

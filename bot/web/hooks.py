@@ -2,25 +2,21 @@
 
 Nothing of a body is stored before its signature (or secret token) is verified: a forged or
 unsigned request gets 403 and leaves no row. Platforms want an answer within 2 seconds (Zalo),
-so parsing and classification happen in the worker (bot.feedback.collect.process_event).
+so parsing and classification happen in the worker, which takes the stored bodies every second
+in batches (bot.feedback.collect.process_pending). No message is sent to the broker per request:
+that publish was a third of a webhook's cost in the web server (docs/performance.md).
 """
 
 from __future__ import annotations
 
-import logging
-
-from django.db import transaction
 from django.http import HttpResponse, HttpResponseForbidden, HttpResponseNotFound
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from bot.channel_config import adapter_for, config_for
 from bot.models import Channel, InboundEvent
-from bot.tasks import process_inbound
 from channels import registry
-import worker  # noqa: F401,I001 - the Celery app (broker settings) that process_inbound.delay uses
 
-log = logging.getLogger("loa.hooks")
 KEPT_HEADERS = ("x-hub-signature-256", "x-zevent-signature",  # never the Telegram secret itself
                 "x-zevent-timestamp", "num_retry", "num-retry", "content-type")
 
@@ -34,16 +30,8 @@ def _store(channel: Channel, request) -> HttpResponse:
     if not adapter_for(channel).verify_webhook(headers, body):
         return HttpResponseForbidden("signature refused")
     kept = {k: v for k, v in headers.items() if k in KEPT_HEADERS}
-    event = InboundEvent.objects.create(channel=channel, body=body, headers=kept)
-    transaction.on_commit(lambda: _enqueue(event.pk))
+    InboundEvent.objects.create(channel=channel, body=body, headers=kept)
     return HttpResponse("ok", content_type="text/plain")
-
-
-def _enqueue(event_id: int) -> None:
-    try:
-        process_inbound.delay(event_id)
-    except Exception:  # noqa: BLE001 - the event is stored; the beat's sweep processes it later
-        log.warning("inbound event %s stored but not queued; the sweep will process it", event_id)
 
 
 def _kind_or_none(kind: str):

@@ -5,13 +5,14 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from bot.channel_config import channel_add
 from bot.errors import Invalid
 from bot.feedback.answer import answer_feedback
-from bot.feedback.collect import process_event
+from bot.feedback.collect import process_event, process_pending
 from bot.feedback.export import feedback_row, queryset, write_csv
 from bot.feedback.ingest import ingest
 from bot.feedback.privacy import anonymise_expired, erase_author
@@ -77,6 +78,36 @@ def test_a_signed_webhook_is_stored_then_processed_and_its_raw_body_dropped(clie
     assert feedback.kind == "message" and feedback.category == "khen_ngoi"
     event.refresh_from_db()
     assert event.processed_at and bytes(event.body) == b""
+
+
+def private_update(update_id: int, text: str, chat_id: int = 555111, message_id: int | None = None) -> dict:
+    return {"update_id": update_id, "message": {"message_id": message_id or update_id, "date": 1795000000, "text": text,
+                                                "chat": {"id": chat_id, "type": "private", "first_name": "An"},
+                                                "from": {"id": 555111, "is_bot": False, "first_name": "An"}}}
+
+
+def test_stored_webhooks_are_processed_in_one_batch_and_a_bad_one_holds_back_no_other(client, telegram):
+    updates = [private_update(11, "Cho hỏi lệ phí cấp bản sao?"),
+               private_update(12, "Không lưu được: mã cuộc trò chuyện quá dài", chat_id=10 ** 250),
+               private_update(13, "Cảm ơn phường 🙏"), {"update_id": 14, "message": "không phải tin nhắn"},
+               private_update(15, "Lỗi khi lưu")]
+    for update in updates:
+        response = client.post("/hooks/telegram/tg-phuong/", json.dumps(update), content_type="application/json",
+                               HTTP_X_TELEGRAM_BOT_API_SECRET_TOKEN=SECRET)
+        assert response.status_code == 200
+    assert Feedback.objects.count() == 0  # the hook only stores: the worker's batch does the rest
+    with connection.cursor() as cursor:  # the database refuses one reply, as a full disk or a bug would
+        cursor.execute(f"ALTER TABLE {Feedback._meta.db_table} ADD CONSTRAINT refuse_one CHECK (text <> 'Lỗi khi lưu')")
+
+    assert process_pending() == 2
+    assert sorted(Feedback.objects.values_list("text", flat=True)) == ["Cho hỏi lệ phí cấp bản sao?", "Cảm ơn phường 🙏"]
+    events = list(InboundEvent.objects.order_by("pk"))
+    assert all(e.processed_at for e in events)
+    assert [e.error for e in events] == ["", "the Telegram update has no valid chat id.", "",
+                                         "the Telegram update has no valid message.",
+                                         "could not be stored; see the worker's log"]
+    assert [bytes(e.body) == b"" for e in events] == [True, False, True, False, False]  # failures kept to look at
+    assert process_pending() == 0  # nothing is taken twice
 
 
 FUZZ_PATHS = ["/hooks/telegram/tg-phuong/", "/hooks/facebook/", "/hooks/zalo/", "/hooks/nowhere/"]
