@@ -18,7 +18,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
-BENCHES = ("cards.py", "schedule_lag.py", "fanout.py", "feedback_ingest.py", "webhooks.py")
+BENCHES = ("cards.py", "publish_cost.py", "schedule_lag.py", "fanout.py", "feedback_ingest.py", "webhooks.py")
 
 
 def has_quick(path: Path) -> bool:

@@ -30,6 +30,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 
 from feedback_ingest import (FAMILY, GIVEN, REDIS_URL, ROOT, citizen_texts, drop_database, recreate_database,
@@ -337,7 +338,8 @@ def main(argv=None) -> int:
         answered = sum(r[1] == 200 for r in rows) + WARM_UP
         assert stored == answered == len(requests), f"{len(requests)} sent, {answered} answered 200, {stored} stored"
         measured["drained"] = drain(args.drain_timeout)
-        assert not InboundEvent.objects.exclude(error="").exists(), "an event could not be parsed"
+        errors = Counter(InboundEvent.objects.exclude(error="").values_list("error", flat=True))
+        assert not errors, f"events not processed: {dict(errors)}"
         measured["feedback"] = feedback = Feedback.objects.count()
         assert feedback == unique, f"{feedback} Feedback rows for {unique} unique messages"
         unlinked = Feedback.objects.filter(kind="comment", delivery__isnull=True).count()

@@ -5,6 +5,10 @@ made inside `asyncio.run()` has to be thrown away with its loop: every publish t
 clients, opened a new connection and asked `getMe` again, one platform round trip of the two a
 text post needs. Here each thread (a prefork child, a web server's worker thread) keeps one loop
 for its life and, on it, up to KEEP initialised Bots, least recently used first out.
+
+KEEP must exceed the number of bot tokens one process publishes to in turn: a province's campaign
+goes round every ward's channel, and with fewer places than tokens an LRU misses every time (100
+tokens and 64 places: 4 of 10 Telegram calls in bench/fanout.py were getMe again).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any, Awaitable, Callable, Hashable
 
 from telegram import Bot
 
-KEEP = 64  # Bots per thread: a few tens of KB each; more tokens than this only cost a getMe again
+KEEP = 256  # Bots per thread, least recently used out: ~53 KB each (a kept connection included), so ≤ 14 MB
 
 _local = threading.local()
 

@@ -7,7 +7,7 @@ import logging
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.utils import timezone
 
 from bot.channel_config import adapter_for
@@ -103,6 +103,8 @@ def _store(channel: Channel, parsed: list[tuple[InboundEvent, list]]) -> list:
             for event, _items in parsed:
                 _done(event)
             return rows
+    except OperationalError:
+        raise  # a deadlock, a lost connection: nothing is marked, the next sweep takes the batch again
     except Exception:  # noqa: BLE001 - find the one event at fault; the others are stored below
         if len(parsed) == 1:
             log.exception("inbound event %s of %s could not be stored", parsed[0][0].pk, channel.name)

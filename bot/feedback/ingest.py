@@ -68,13 +68,15 @@ def ingest(channel: Channel, items: list) -> list[Feedback]:
              for i in items if isinstance(i, ThreadLink)]
     replies = [i for i in items if isinstance(i, Reply)]
     with transaction.atomic():
-        ThreadMap.objects.bulk_create(links, ignore_conflicts=True)
+        ThreadMap.objects.bulk_create(sorted(links, key=lambda link: link.thread_id), ignore_conflicts=True)
         known = set(Feedback.objects.filter(channel=channel, remote_id__in=[r.remote_id for r in replies])
                     .values_list("remote_id", flat=True))
         fresh = list({r.remote_id: r for r in replies if r.remote_id not in known}.values())
         deliveries = _delivery_ids(channel, fresh)
         rules = current_rules()
         rows = [_feedback(channel, r, deliveries.get(r.in_reply_to), rules) for r in fresh]
-        # ignore_conflicts: a webhook and a poll may store the same message at the same moment.
-        Feedback.objects.bulk_create(rows, ignore_conflicts=True)
+        # ignore_conflicts: a webhook and a poll (or two batches of webhooks) may store the same message at
+        # the same moment. Sorted, two such inserts wait on each other's keys in the same order, never in a
+        # cycle: unsorted, two batches holding the same two messages deadlocked (bench/webhooks.py).
+        Feedback.objects.bulk_create(sorted(rows, key=lambda row: row.remote_id), ignore_conflicts=True)
     return rows
