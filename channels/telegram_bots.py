@@ -8,7 +8,7 @@ for its life and, on it, up to KEEP initialised Bots, least recently used first 
 
 KEEP must exceed the number of bot tokens one process publishes to in turn: a province's campaign
 goes round every ward's channel, and with fewer places than tokens an LRU misses every time (100
-tokens and 64 places: 4 of 10 Telegram calls in bench/fanout.py were getMe again).
+tokens and 64 places: 4 of every 10 Telegram posts in bench/fanout.py asked getMe again).
 """
 
 from __future__ import annotations
