@@ -176,10 +176,7 @@ class TelegramAdapter(Adapter):
             raise self._before_send(exc, token) from None
         try:
             return await work(bot)
-        except InvalidToken:
-            await bots.forget(key)
-            raise
-        except ChannelError as exc:
+        except ChannelError as exc:  # the work turns every TelegramError into one, the cause kept
             if isinstance(exc.__cause__, InvalidToken):
                 await bots.forget(key)
             raise

@@ -82,9 +82,12 @@ def _process(events, limit: int) -> tuple[int, int]:
         claimed = list(events.filter(processed_at__isnull=True).select_related("channel")
                        .select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:limit])
         by_channel: dict[Channel, list[tuple[InboundEvent, list]]] = {}
+        adapters = {}  # one per channel for the whole batch: making one decrypts the channel's secrets
         for event in claimed:
+            if event.channel_id not in adapters:
+                adapters[event.channel_id] = adapter_for(event.channel)
             try:
-                items = adapter_for(event.channel).parse_webhook(event.headers, bytes(event.body))
+                items = adapters[event.channel_id].parse_webhook(event.headers, bytes(event.body))
             except ChannelError as exc:
                 _done(event, error=exc.message)
                 continue
